@@ -1,0 +1,73 @@
+"""The network: a recurrent classifier that reads a 28x28 digit one row at a time.
+
+Each image is a sequence of 28 timesteps (its rows), each timestep 28 pixel values.
+A recurrent cell (LSTM by default) carries a hidden state down the rows, and a linear
+head reads the output at the last row. Inputs are MNIST-style: floats in [0, 1],
+white ink on black, shaped (N, 28, 28) or (N, 1, 28, 28); normalisation happens here,
+so callers never repeat it.
+"""
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+ROWS = 28  # timesteps: one per image row
+PIXELS_PER_ROW = 28  # features per timestep
+NUM_CLASSES = 10
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the MNIST training pixels
+
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    cell: str = "lstm"  # "lstm", "gru" or "rnn" (plain tanh RNN)
+    hidden_size: int = 128
+    num_layers: int = 2
+    bidirectional: bool = False
+    dropout: float = 0.0  # between stacked layers, during training only
+
+    def __post_init__(self):
+        if self.cell not in CELLS:
+            raise ValueError(f"unknown cell {self.cell!r}; choose one of {sorted(CELLS)}")
+        if self.hidden_size < 1 or self.num_layers < 1:
+            raise ValueError("hidden_size and num_layers must be positive")
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class RowClassifier(nn.Module):
+    def __init__(self, config: ModelConfig = ModelConfig()):
+        super().__init__()
+        self.config = config
+        self.rnn = CELLS[config.cell](
+            input_size=PIXELS_PER_ROW,
+            hidden_size=config.hidden_size,
+            num_layers=config.num_layers,
+            bidirectional=config.bidirectional,
+            dropout=config.dropout if config.num_layers > 1 else 0.0,
+            batch_first=True,
+        )
+        self.head = nn.Linear(config.hidden_size * config.directions, NUM_CLASSES)
+
+    @staticmethod
+    def rows(images: torch.Tensor) -> torch.Tensor:
+        """(N, 28, 28) or (N, 1, 28, 28) images in [0, 1] -> normalised (N, 28 rows, 28 pixels)."""
+        if images.dim() == 4 and images.shape[1] == 1:
+            images = images[:, 0]
+        if images.dim() != 3 or images.shape[1:] != (ROWS, PIXELS_PER_ROW):
+            raise ValueError(f"expected images shaped (N, 28, 28) or (N, 1, 28, 28), got {tuple(images.shape)}")
+        return (images.float() - MNIST_MEAN) / MNIST_STD
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Class logits (N, 10), from the output at the last row."""
+        outputs, _ = self.rnn(self.rows(images))
+        return self.head(outputs[:, -1])
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())

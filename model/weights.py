@@ -1,0 +1,97 @@
+"""Saving and loading weights: one file holds the config and the tensors.
+
+Files are plain `torch.save` dicts of tensors, strings and numbers, read back with
+`weights_only=True`, so loading never runs pickled code. Every write goes to a temporary
+file in the same folder and is then renamed over the target: a process killed at any
+moment leaves either the old file or the new one, never half of one.
+"""
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .model import ModelConfig, RowClassifier
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "default.pt"
+FORMAT = "row-rnn-v1"  # bump when the file layout changes
+
+
+class WeightsError(RuntimeError):
+    """A weights file that cannot be used; the message says why and what to do."""
+
+
+def atomic_write(path, write) -> None:
+    """Call write(binary_file) on a temp file beside `path`, then rename it over `path`,
+    so readers (and a run killed mid-write) never see a partial file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; weights are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_torch_save(obj, path) -> None:
+    atomic_write(path, lambda f: torch.save(obj, f))
+
+
+def save_model(model: RowClassifier, path, metadata: dict | None = None) -> None:
+    """Write config + weights (+ optional JSON-able metadata of plain values) atomically."""
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    atomic_torch_save({"format": FORMAT, "config": model.config.to_dict(), "state_dict": state,
+                       "metadata": metadata or {}}, path)
+
+
+def read_weights_file(path) -> dict:
+    """The raw dict in a weights (or checkpoint) file, with clear errors for bad files."""
+    path = Path(path)
+    if not path.exists():
+        raise WeightsError(
+            f"weights file {path} not found: train one with `make train` "
+            f"(or `python train.py --out {path}`), or restore the committed one with "
+            f"`git checkout -- weights/`")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a damaged zip/pickle
+        raise WeightsError(
+            f"weights file {path} is truncated or corrupted ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:120]}); retrain it with `make train` or restore it "
+            f"with `git checkout -- {path}`") from None
+
+
+def load_model(path=None, expected_config: ModelConfig | None = None) -> RowClassifier:
+    """The model from `path` (default: the committed weights), in eval mode on the CPU.
+
+    `expected_config`, when given, must match the config stored in the file.
+    """
+    path = Path(path) if path is not None else DEFAULT_WEIGHTS
+    blob = read_weights_file(path)
+    if not isinstance(blob, dict) or blob.get("format") != FORMAT:
+        raise WeightsError(
+            f"{path} is not a weights file of this project (expected format {FORMAT!r}); "
+            f"it may be a training checkpoint or another program's file; pass the file "
+            f"written by train.py --out")
+    try:
+        config = ModelConfig(**blob["config"])
+    except (TypeError, ValueError) as exc:
+        raise WeightsError(f"{path} stores an invalid config ({exc}); retrain it with train.py") from None
+    if expected_config is not None and config != expected_config:
+        raise WeightsError(
+            f"{path} was saved for another config: file has {config}, expected {expected_config}; "
+            f"pass the matching weights or retrain with that config")
+    model = RowClassifier(config)
+    try:
+        model.load_state_dict(blob["state_dict"])
+    except RuntimeError as exc:
+        raise WeightsError(
+            f"{path}: its tensors do not fit its config {config} (saved from another "
+            f"config?): {str(exc).splitlines()[0][:160]}; retrain it with train.py") from None
+    return model.eval()

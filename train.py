@@ -1,0 +1,275 @@
+"""Train the row-by-row digit classifier on MNIST and write the weights the app loads.
+
+    python train.py --data-dir ../shared/data/mnist            # the default recipe
+    python train.py --eval-only --weights weights/default.pt    # test accuracy as JSON
+
+The recipe: AdamW with a one-cycle learning-rate schedule, gradient clipping, light label
+smoothing, batched augmentation on the device (random affine, thicker/thinner strokes,
+elastic wobble, part of each batch left clean) and an exponential moving average (EMA) of
+the weights, which is what gets evaluated and saved. Every epoch ends with a test-set
+evaluation, a checkpoint (for --resume) and a PNG of the curves; every file is written
+atomically, so killing the run at any moment leaves the previous files loadable.
+"""
+import argparse
+import json
+import math
+import shlex
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from model import ModelConfig, RowClassifier, WeightsError, atomic_torch_save, atomic_write, load_model, read_weights_file, save_model
+from model.weights import DEFAULT_WEIGHTS
+
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data-dir", default="data", help="torchvision MNIST root (holds MNIST/raw/)")
+    p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST when missing")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="weights file to write (card, curves, checkpoint beside it)")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule")
+    p.add_argument("--weight-decay", type=float, default=1e-2)
+    p.add_argument("--label-smoothing", type=float, default=0.05)
+    p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the saved weights (0 disables)")
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True, help="training augmentation")
+    p.add_argument("--clean-fraction", type=float, default=0.25, help="share of each batch left un-augmented")
+    p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn"])
+    p.add_argument("--hidden-size", type=int, default=128)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--bidirectional", action="store_true")
+    p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint beside --out")
+    p.add_argument("--eval-only", action="store_true", help="print the test accuracy of --weights as JSON and exit")
+    p.add_argument("--weights", default=None, help="weights to evaluate with --eval-only (default: --out)")
+    p.add_argument("--train-limit", type=int, default=None, help="use only the first N training images (smoke tests)")
+    p.add_argument("--test-limit", type=int, default=None, help="evaluate on only the first N test images")
+    return p.parse_args(argv)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        sys.exit("error: --device cuda but no CUDA device is available; use --device cpu or auto")
+    return torch.device("cuda" if name == "cuda" or (name == "auto" and torch.cuda.is_available()) else "cpu")
+
+
+def load_mnist(data_dir: str, train: bool, download: bool, limit=None):
+    """MNIST as (uint8 images (N, 28, 28), int64 labels), straight from the IDX files."""
+    from torchvision.datasets import MNIST
+    raw = Path(data_dir) / "MNIST" / "raw"
+    missing = [name for name in MNIST_FILES if not (raw / name).exists()]
+    if missing and not download:
+        sys.exit(f"error: MNIST not found: {raw} lacks {', '.join(missing)}. Pass --data-dir pointing at the "
+                 f"folder that holds MNIST/raw/ (here: ../shared/data/mnist), or drop --no-download to fetch it.")
+    try:
+        dataset = MNIST(data_dir, train=train, download=download)
+    except Exception as exc:  # offline download failures come in many types
+        sys.exit(f"error: MNIST is not in {raw} and downloading it failed ({type(exc).__name__}: {exc}). "
+                 f"Pass --data-dir pointing at the folder that holds MNIST/raw/.")
+    images, labels = dataset.data, dataset.targets
+    return (images[:limit], labels[:limit]) if limit else (images, labels)
+
+
+def augment(images: torch.Tensor, generator: torch.Generator, clean_fraction: float) -> torch.Tensor:
+    """Batched augmentation of (N, 28, 28) floats in [0, 1]: draws like people draw.
+
+    Random affine (rotation, scale, shear, shift), strokes made thicker or thinner, and a
+    smooth elastic wobble; the first `clean_fraction` of the batch is left as it is.
+    """
+    n, device = images.shape[0], images.device
+    rand = lambda *shape: torch.rand(*shape, generator=generator, device=device)  # noqa: E731
+    x = images[:, None]
+    # Stroke width: dilate (max-pool) a third of the batch, half-erode a sixth.
+    width = rand(n, 1, 1, 1)
+    thicker = F.max_pool2d(x, 3, stride=1, padding=1)
+    thinner = 0.5 * (x - F.max_pool2d(-x, 3, stride=1, padding=1))  # halfway to the min-pool (erosion)
+    x = torch.where(width < 1 / 3, thicker, torch.where(width > 5 / 6, thinner, x))
+    # Affine: rotation +-15 deg, scale 0.8-1.15, shear +-0.25, shift +-2.5 px (of 28).
+    angle = (rand(n) * 2 - 1) * math.radians(15)
+    scale = 0.8 + rand(n) * 0.35
+    shear = (rand(n) * 2 - 1) * 0.25
+    shift = (rand(n, 2) * 2 - 1) * (2.5 / 14)  # grid units: 14 px per unit
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin + shear * cos, shift[:, 0]], 1),
+                         torch.stack([sin, cos + shear * sin, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    # Elastic: a random 4x4 displacement field, smoothly upsampled, up to ~1.5 px.
+    wobble = (rand(n, 2, 4, 4) * 2 - 1) * (1.5 / 14)
+    grid = grid + F.interpolate(wobble, size=(28, 28), mode="bicubic", align_corners=True).permute(0, 2, 3, 1)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)[:, 0]
+    keep = torch.arange(n, device=device) < int(clean_fraction * n)
+    return torch.where(keep[:, None, None], images, x.clamp(0, 1))
+
+
+@torch.no_grad()
+def evaluate(model, images, labels, batch_size=1000) -> float:
+    model.eval()
+    correct = sum((model(images[i:i + batch_size]).argmax(1) == labels[i:i + batch_size]).sum().item()
+                  for i in range(0, len(images), batch_size))
+    return correct / len(images)
+
+
+class Progress:
+    """A one-line progress bar per epoch (redrawn on a terminal, every quarter in logs)."""
+
+    def __init__(self, epoch, epochs, steps):
+        self.epoch, self.epochs, self.steps, self.start = epoch, epochs, steps, time.time()
+        self.tty = sys.stderr.isatty()
+
+    def update(self, step, loss, acc):
+        if not (self.tty or step in {self.steps // 4, self.steps // 2, 3 * self.steps // 4}):
+            return
+        done = int(30 * step / self.steps)
+        print(f"\repoch {self.epoch}/{self.epochs} [{'#' * done}{'.' * (30 - done)}] {step}/{self.steps} "
+              f"loss {loss:.4f} train-acc {acc:.2%} {time.time() - self.start:.0f}s",
+              end="" if self.tty else "\n", file=sys.stderr, flush=True)
+
+
+def plot_curves(history, path):
+    """Loss and test accuracy per epoch as a small PNG, drawn with Pillow."""
+    from PIL import Image, ImageDraw
+    w, h, pad = 640, 300, 40
+    img = Image.new("RGB", (w, h), "white")
+    draw = ImageDraw.Draw(img)
+    panels = [("train loss", [e["train_loss"] for e in history], (31, 119, 180)),
+              ("test accuracy %", [100 * e["test_accuracy"] for e in history], (214, 39, 40))]
+    for i, (title, values, colour) in enumerate(panels):
+        x0, x1, y0, y1 = pad + i * w // 2, (i + 1) * w // 2 - 10, pad, h - pad
+        draw.rectangle([x0, y0, x1, y1], outline="black")
+        lo, hi = min(values), max(values)
+        lo, hi = (lo - 0.5, hi + 0.5) if hi - lo < 1e-9 else (lo, hi)
+        draw.text((x0, 10), f"{title}: {values[-1]:.4g} (min {lo:.4g}, max {hi:.4g})", fill="black")
+        draw.text((x0, y1 + 8), f"epoch 1 .. {len(values)}", fill="black")
+        pts = [(x0 + (x1 - x0) * (j / max(1, len(values) - 1)), y1 - (y1 - y0) * (v - lo) / (hi - lo))
+               for j, v in enumerate(values)]
+        draw.line(pts, fill=colour, width=2) if len(pts) > 1 else draw.ellipse([pts[0][0] - 2, pts[0][1] - 2, pts[0][0] + 2, pts[0][1] + 2], fill=colour)
+    atomic_write(path, lambda f: img.save(f, format="PNG"))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    device = pick_device(args.device)
+    out = Path(args.out)
+    checkpoint_path = out.with_suffix(".ckpt")
+
+    if args.eval_only:
+        weights = args.weights or args.out
+        try:
+            model = load_model(weights).to(device)
+        except WeightsError as exc:
+            sys.exit(f"error: {exc}")
+        test_x, test_y = load_mnist(args.data_dir, train=False, download=not args.no_download, limit=args.test_limit)
+        accuracy = evaluate(model, test_x.to(device).float() / 255, test_y.to(device))
+        print(json.dumps({"test_accuracy": accuracy, "n": len(test_y), "params": model.num_params(),
+                          "weights": str(weights), "config": model.config.to_dict()}))
+        return
+
+    # Data: the whole of MNIST fits in memory (and on any GPU), so batches are plain slices.
+    train_x, train_y = load_mnist(args.data_dir, train=True, download=not args.no_download, limit=args.train_limit)
+    test_x, test_y = load_mnist(args.data_dir, train=False, download=not args.no_download, limit=args.test_limit)
+    train_x, train_y = train_x.to(device).float() / 255, train_y.to(device)
+    test_x, test_y = test_x.to(device).float() / 255, test_y.to(device)
+
+    # Model, optimiser, schedule, EMA of the weights.
+    torch.manual_seed(args.seed)
+    config = ModelConfig(cell=args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
+                         bidirectional=args.bidirectional, dropout=args.dropout)
+    model = RowClassifier(config).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    steps_per_epoch = math.ceil(len(train_x) / args.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
+                                                   steps_per_epoch=steps_per_epoch, pct_start=0.2)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema)) if args.ema > 0 else None
+    history, start_epoch, seconds = [], 1, 0.0
+
+    if args.resume:
+        try:
+            checkpoint = read_weights_file(checkpoint_path)
+        except WeightsError as exc:
+            sys.exit(f"error: cannot resume: {exc}")
+        if checkpoint["args"]["epochs"] != args.epochs or checkpoint["config"] != config.to_dict():
+            sys.exit(f"error: {checkpoint_path} is from a run with other settings (epochs "
+                     f"{checkpoint['args']['epochs']}, config {checkpoint['config']}); resume with the same ones")
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        schedule.load_state_dict(checkpoint["schedule"])
+        if ema is not None:
+            ema.load_state_dict(checkpoint["ema"])
+        history, seconds = checkpoint["history"], checkpoint["seconds"]
+        start_epoch = checkpoint["epoch"] + 1
+        print(f"resumed from {checkpoint_path} after epoch {checkpoint['epoch']}", file=sys.stderr)
+
+    print(f"training {config} ({model.num_params():,} parameters) on {device}, {len(train_x)} images, "
+          f"epochs {start_epoch}..{args.epochs}", file=sys.stderr)
+    for epoch in range(start_epoch, args.epochs + 1):
+        started = time.time()
+        model.train()
+        # Seeded per epoch, so a resumed run sees the same batches as an uninterrupted one.
+        generator = torch.Generator(device).manual_seed(args.seed * 10_000 + epoch)
+        order = torch.randperm(len(train_x), generator=generator, device=device)
+        progress = Progress(epoch, args.epochs, steps_per_epoch)
+        loss_sum, correct, seen = 0.0, 0, 0
+        for step in range(1, steps_per_epoch + 1):
+            batch = order[(step - 1) * args.batch_size: step * args.batch_size]
+            images, labels = train_x[batch], train_y[batch]
+            if args.augment:
+                images = augment(images, generator, args.clean_fraction)
+            logits = model(images)
+            loss = F.cross_entropy(logits, labels, label_smoothing=args.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            if ema is not None:
+                ema.update_parameters(model)
+            loss_sum += loss.item() * len(batch)
+            correct += (logits.argmax(1) == labels).sum().item()
+            seen += len(batch)
+            progress.update(step, loss_sum / seen, correct / seen)
+        if progress.tty:
+            print(file=sys.stderr)
+
+        evaluated = ema.module if ema is not None else model
+        test_accuracy = evaluate(evaluated, test_x, test_y)
+        seconds += time.time() - started
+        history.append({"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
+                        "test_accuracy": test_accuracy, "seconds": round(seconds, 1)})
+        print(f"epoch {epoch}/{args.epochs}: train loss {loss_sum / seen:.4f}, test accuracy "
+              f"{test_accuracy:.2%} ({len(test_y)} images), {seconds:.0f}s so far", file=sys.stderr, flush=True)
+        atomic_torch_save({"format": "row-rnn-checkpoint-v1", "epoch": epoch, "args": vars(args),
+                           "config": config.to_dict(), "model": model.state_dict(),
+                           "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+                           "ema": ema.state_dict() if ema is not None else {}, "history": history,
+                           "seconds": seconds}, checkpoint_path)
+        plot_curves(history, out.with_suffix(".curves.png"))
+
+    # The weights the app loads, and the model card beside them.
+    final = (ema.module if ema is not None else model).cpu().eval()
+    card = {
+        "weights": out.name, "config": config.to_dict(), "params": final.num_params(),
+        "test_accuracy": history[-1]["test_accuracy"], "n_test": len(test_y), "n_train": len(train_x),
+        "command": "python " + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
+        "seconds": round(seconds, 1), "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(),
+        "threads": torch.get_num_threads(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "torch": torch.__version__, "recipe": {k: v for k, v in vars(args).items() if k not in {"out", "weights", "resume", "eval_only"}},
+        "history": history,
+    }
+    save_model(final, out, metadata={"test_accuracy": card["test_accuracy"], "date": card["date"]})
+    atomic_write(out.with_suffix(".json"), lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))
+    print(json.dumps({"test_accuracy": card["test_accuracy"], "n": len(test_y), "params": card["params"],
+                      "seconds": card["seconds"], "weights": str(out)}))
+
+
+if __name__ == "__main__":
+    main()
