@@ -1,0 +1,53 @@
+"""python -m demo [--weights PATH] [--host 127.0.0.1] [--port N] [--share] [--auth user:pass]"""
+import argparse
+import os
+import sys
+
+import torch
+
+from model import WeightsError, load_model
+
+from .app import build_app
+
+QUEUE_SIZE = 64  # requests waiting beyond this get "queue full, try again"
+CONCURRENCY = 2  # predictions at once: one per core, each on one torch thread
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m demo", description="The row-LSTM digit explainer.")
+    p.add_argument("--weights", default=None, help="weights file (default: the committed weights/default.pt)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 exposes it to your network)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--share", action="store_true", help="ask Gradio for a public link")
+    p.add_argument("--auth", default=os.environ.get("DEMO_AUTH"),
+                   help="require a login, as user:password (or set DEMO_AUTH)")
+    args = p.parse_args(argv)
+
+    try:
+        model = load_model(args.weights)
+    except WeightsError as exc:
+        sys.exit(f"error: {exc}")
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not (sep and user and password):
+            sys.exit("error: --auth must look like user:password")
+        auth = (user, password)
+
+    torch.set_num_threads(1)  # a one-image LSTM is fastest on one thread; requests run side by side
+    app = build_app(model).queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+    try:
+        app.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
+                   max_file_size="10mb", show_error=False)
+    except Exception as exc:
+        if not args.share:
+            raise
+        # Offline, Gradio cannot reach its share server: say so and serve locally.
+        print(f"warning: no public link ({type(exc).__name__}: {exc}); serving on "
+              f"http://{args.host}:{args.port} only", file=sys.stderr)
+        app.launch(server_name=args.host, server_port=args.port, share=False, auth=auth,
+                   max_file_size="10mb", show_error=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+// A light drawing canvas for gr.HTML: ready to draw at once (no tool to pick), and it sends
+// the drawing while the stroke is still being drawn (at most every SEND_EVERY_MS) and
+// again when it ends. The value sent is a small PNG data URL, dark ink on white.
+const SEND_EVERY_MS = 60;
+const canvas = element.querySelector("canvas");
+const ctx = canvas.getContext("2d");
+let drawing = false, last = null, lastSent = 0, pending = null, hasInk = false;
+
+function reset() {
+  ctx.fillStyle = "white";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  hasInk = false;
+}
+reset();
+
+function send() {
+  pending = null;
+  lastSent = performance.now();
+  props.value = hasInk ? canvas.toDataURL("image/png") : "";
+  trigger("change");
+}
+
+function sendSoon() {
+  const wait = SEND_EVERY_MS - (performance.now() - lastSent);
+  if (wait <= 0) send();
+  else if (!pending) pending = setTimeout(send, wait);
+}
+
+function point(event) {
+  const box = canvas.getBoundingClientRect();
+  return [(event.clientX - box.left) * canvas.width / box.width,
+          (event.clientY - box.top) * canvas.height / box.height];
+}
+
+function strokeTo(p) {
+  ctx.strokeStyle = "black";
+  ctx.lineWidth = Number(element.querySelector(".brush").value);
+  ctx.lineCap = ctx.lineJoin = "round";
+  ctx.beginPath();
+  ctx.moveTo(...last);
+  ctx.lineTo(...p);
+  ctx.stroke();
+  last = p;
+  hasInk = true;
+}
+
+canvas.addEventListener("pointerdown", (event) => {
+  drawing = true;
+  canvas.setPointerCapture(event.pointerId);
+  last = point(event);
+  strokeTo(last.map((v) => v + 0.01));  // a click leaves a dot
+  sendSoon();
+});
+canvas.addEventListener("pointermove", (event) => {
+  if (!drawing) return;
+  strokeTo(point(event));
+  sendSoon();
+});
+const end = () => {
+  if (!drawing) return;
+  drawing = false;
+  clearTimeout(pending);
+  send();  // the finished stroke, at once
+};
+canvas.addEventListener("pointerup", end);
+canvas.addEventListener("pointercancel", end);
+element.querySelector(".clear").addEventListener("click", () => { reset(); send(); });
