@@ -9,11 +9,15 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import torch
+from PIL import Image
 
 from model import RowClassifier, trace
 
 from . import views
-from .preprocess import DrawingError, to_mnist
+from .preprocess import MAX_SIDE, DrawingError, to_mnist
+
+# Pillow refuses to decode images over twice this many pixels: uploads stay within memory.
+Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
 
 UNSURE_BELOW = 0.6  # top probability under which the page says the model is unsure
 EMPTY_STATUS = "**Draw a digit** (0-9) in the box: the views update while you draw."
@@ -71,6 +75,18 @@ class Predictor:
         return self.views(image)
 
 
+class Sketchpad(gr.Sketchpad):
+    """gr.Sketchpad whose unreadable or oversized uploads get a clear message, not a server error."""
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except Exception as exc:
+            why = "it is too large" if isinstance(exc, Image.DecompressionBombError) else "it is not a readable image"
+            raise gr.Error(f"Could not read the drawing: {why}. Send a PNG or JPEG of at most "
+                           f"{MAX_SIDE}x{MAX_SIDE} px.", print_exception=False) from None
+
+
 CANVAS_HTML = """
 <div class="pad">
   <canvas width="280" height="280" aria-label="drawing canvas"></canvas>
@@ -95,32 +111,33 @@ def build_app(model: RowClassifier) -> gr.Blocks:
                     f"A {model.config.num_layers}-layer {model.config.cell.upper()} with "
                     f"{model.config.hidden_size} units per layer reads your drawing as 28 rows of "
                     "28 pixels, top to bottom, and answers after the last row.")
+        figure = lambda elem_id: gr.Image(show_label=False, interactive=False, format="png",  # noqa: E731
+                                          buttons=["download", "fullscreen"], elem_id=elem_id)
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
                 canvas = gr.HTML(value="", html_template=CANVAS_HTML, css_template=CANVAS_CSS,
                                  js_on_load=(Path(__file__).parent / "canvas.js").read_text(), elem_id="canvas")
                 status = gr.Markdown(EMPTY_STATUS, elem_id="status")
-                label = gr.Label(num_top_classes=10, label="Prediction", elem_id="prediction")
-                model_input = gr.Image(label="What the model reads (28x28)", interactive=False, height=224,
-                                       width=224, elem_id="model-input")
+                with gr.Row():
+                    label = gr.Label(num_top_classes=10, label="Prediction", elem_id="prediction", min_width=150)
+                    model_input = gr.Image(label="What the model reads (28x28)", interactive=False, format="png",
+                                           buttons=["download"], elem_id="model-input", min_width=150)
             with gr.Column(scale=2):
                 with gr.Tab("Hidden state per row"):
-                    hidden_heatmap = gr.Image(label="Hidden state |h_t| per row", interactive=False,
-                                              elem_id="hidden-heatmap")
+                    hidden_heatmap = figure("hidden-heatmap")
                 with gr.Tab("Belief by row"):
-                    belief = gr.Image(label="Probability of each digit after each row", interactive=False,
-                                      elem_id="belief")
+                    belief = figure("belief")
                 with gr.Tab("Cell state and gates"):
-                    gates = gr.Image(label="Cell state and gates per row", interactive=False, elem_id="gates")
+                    gates = figure("gates")
                 gr.Markdown(EXPLANATION)
         outputs = [label, model_input, hidden_heatmap, belief, gates, status]
 
         # The page: the canvas sends a PNG data URL while drawing; only the latest waiting
         # drawing is kept (always_last), so a slow server never falls behind the pen.
-        canvas.change(predictor.predict, canvas, outputs, api_visibility="private", trigger_mode="always_last",
+        canvas.change(predictor.predict, canvas, outputs, api_name="draw", api_visibility="private", trigger_mode="always_last",
                       show_progress="hidden", queue=True)
         # The API: one input, a Sketchpad value ({background, layers, composite}).
-        sketchpad = gr.Sketchpad(visible=False, type="numpy", label="drawing")
+        sketchpad = Sketchpad(visible=False, type="numpy", label="drawing")
         api_button = gr.Button(visible=False)
         api_button.click(predictor.predict, sketchpad, outputs, api_name="predict")
     return app

@@ -3,8 +3,9 @@
 `to_mnist(value)` accepts what Gradio's Sketchpad passes (a dict with `background`,
 `layers` and `composite`, any of them None or missing), a bare image array (HxW, HxWx3 or
 HxWx4 uint8; dark ink on a light background, light ink on a dark one, or ink in the alpha
-channel), a PIL image, or a PNG/JPEG data URL (what the app's canvas sends). It returns a
-float32 (28, 28) array in [0, 1], white ink on black, or None when there is no ink.
+channel), a PIL image, an image file path, or an image data URL (what the app's canvas
+sends). It returns a float32 (28, 28) array in [0, 1], white ink on black, or None when
+there is no ink. Anything else raises DrawingError (a ValueError) with a clear message.
 
 The steps, as MNIST's authors describe theirs, plus one for stroke width:
 1. ink map: how far each pixel is from the background colour;
@@ -18,6 +19,7 @@ No Gradio here: this module is plain numpy and Pillow, reusable anywhere.
 import base64
 import binascii
 import io
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -36,16 +38,24 @@ class DrawingError(ValueError):
 
 # 1. Reading the value -------------------------------------------------------------------
 
-def _decode_data_url(text: str) -> np.ndarray:
-    if not text.startswith("data:image/") or ";base64," not in text:
-        raise DrawingError("expected an image data URL (data:image/png;base64,...)")
-    if len(text) > 4 * MAX_SIDE * MAX_SIDE:
-        raise DrawingError("the image data URL is too large")
+def _read_image(source) -> np.ndarray:
+    """A data URL (what the app's canvas sends) or an image file path -> pixel array."""
+    if isinstance(source, str) and source.startswith("data:"):
+        if not source.startswith("data:image/") or ";base64," not in source:
+            raise DrawingError("expected an image data URL (data:image/png;base64,...)")
+        if len(source) > 4 * MAX_SIDE * MAX_SIDE:
+            raise DrawingError("the image data URL is too large")
+        try:
+            source = io.BytesIO(base64.b64decode(source.split(";base64,", 1)[1], validate=True))
+        except binascii.Error:
+            raise DrawingError("the data URL is not valid base64") from None
     try:
-        data = base64.b64decode(text.split(";base64,", 1)[1], validate=True)
-        return _pil_to_array(Image.open(io.BytesIO(data)))
-    except (binascii.Error, OSError, Image.DecompressionBombError) as exc:
-        raise DrawingError(f"the data URL does not hold a readable image ({exc})") from None
+        with Image.open(source) as image:  # lazy: the size is known before pixels are decoded
+            return _pil_to_array(image)
+    except DrawingError:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise DrawingError("the file is not a readable image (PNG, JPEG, WebP, ...)") from None
 
 
 def _pil_to_array(image: Image.Image) -> np.ndarray:
@@ -60,8 +70,8 @@ def _as_array(value) -> np.ndarray | None:
         return None
     if isinstance(value, dict):
         return _sketchpad_to_array(value)
-    if isinstance(value, str):
-        return _decode_data_url(value)
+    if isinstance(value, (str, Path)):
+        return _read_image(value)
     if isinstance(value, Image.Image):
         return _pil_to_array(value)
     if isinstance(value, np.ndarray):

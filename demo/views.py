@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from model import RowTrace
 
 ROW_PX = 10  # height of one row (timestep) in every figure
-TOP, BOTTOM, LEFT, GAP = 34, 34, 30, 14  # margins around and between panels
+TOP, BOTTOM, LEFT, RIGHT, GAP = 34, 34, 30, 64, 14  # margins (RIGHT: room for the page's buttons)
 TEXT, GRID = (40, 40, 40), (200, 200, 200)
 
 
@@ -71,7 +71,7 @@ def compose(panels: list[Panel], title: str) -> np.ndarray:
     """Lay panels out left to right, rows aligned, with row numbers, titles and colour bars."""
     height = panels[0].pixels.shape[0]
     bar_w = 46  # colour bar plus its tick labels
-    width = LEFT + sum(p.pixels.shape[1] + GAP + (bar_w if p.colour_scale else 0) for p in panels)
+    width = LEFT + RIGHT + sum(p.pixels.shape[1] + GAP + (bar_w if p.colour_scale else 0) for p in panels)
     canvas = Image.new("RGB", (width, TOP + height + BOTTOM), "white")
     draw = ImageDraw.Draw(canvas)
     draw.text((LEFT, 2), title, fill=TEXT, font=_font(12))

@@ -1,0 +1,104 @@
+"""Shared by the tests and the benchmarks: MNIST location, a real app server, a real browser,
+and synthetic drawings."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parent.parent
+MNIST_DIR = ROOT.parent / "shared" / "data" / "mnist"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+# A few digits as pen strokes in a unit box (x right, y down), for synthetic drawings.
+STROKES = {
+    "7": [[(0.1, 0.05), (0.9, 0.05), (0.35, 1.0)]],
+    "1": [[(0.35, 0.2), (0.55, 0.0), (0.55, 1.0)]],
+    "4": [[(0.65, 1.0), (0.65, 0.0), (0.05, 0.7), (0.95, 0.7)]],
+    "0": [[(0.5 + 0.42 * np.sin(a), 0.5 - 0.5 * np.cos(a)) for a in np.linspace(0, 2 * np.pi, 40)]],
+    "2": [[(0.1, 0.25), (0.3, 0.03), (0.7, 0.03), (0.88, 0.25), (0.8, 0.5), (0.1, 1.0), (0.95, 1.0)]],
+}
+
+
+def draw_digit(digit="7", canvas=400, size=0.6, centre=(0.5, 0.5), pen=0.04, aspect=0.7) -> np.ndarray:
+    """Dark strokes of `digit` on a white canvas x canvas RGB image; size is the digit's height
+    as a fraction of the canvas, pen the brush width as a fraction of the canvas."""
+    img = Image.new("RGB", (canvas, canvas), "white")
+    draw = ImageDraw.Draw(img)
+    h = size * canvas
+    w = aspect * h
+    x0, y0 = centre[0] * canvas - w / 2, centre[1] * canvas - h / 2
+    width = max(1, round(pen * canvas))
+    for stroke in STROKES[digit]:
+        points = [(x0 + x * w, y0 + y * h) for x, y in stroke]
+        draw.line(points, fill="black", width=width, joint="curve")
+        for x, y in points:  # round caps
+            draw.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill="black")
+    return np.asarray(img)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(*args, timeout=90):
+    """`python -m demo` on 127.0.0.1 at a free port; yields its URL and stops it afterwards."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "demo", "--host", "127.0.0.1", "--port", str(port), *args],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the app exited with {proc.returncode}: {proc.stdout.read()}")
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise TimeoutError(f"the app did not answer at {url} within {timeout}s")
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def chromium_or_fail(pytest):
+    """The path of Debian's chromium; in CI its absence fails the test, elsewhere it skips."""
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+        return CHROMIUM
+    message = f"{CHROMIUM} not found: install Debian's chromium (`make browser`)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def draw_on_canvas(page, selector="#canvas canvas", digit="7", steps=6):
+    """Draw `digit` with the mouse on the page's canvas; returns when the mouse is released."""
+    box = page.locator(selector).bounding_box()
+    for stroke in STROKES[digit]:
+        pts = [(box["x"] + box["width"] * (0.2 + 0.6 * (0.15 + 0.7 * x)),
+                box["y"] + box["height"] * (0.15 + 0.7 * y)) for x, y in stroke]
+        page.mouse.move(*pts[0])
+        page.mouse.down()
+        for p in pts[1:]:
+            page.mouse.move(*p, steps=steps)
+        page.mouse.up()
