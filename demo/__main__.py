@@ -36,18 +36,13 @@ def main(argv=None):
 
     torch.set_num_threads(1)  # a one-image LSTM is fastest on one thread; requests run side by side
     app = build_app(model).queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
-    try:
-        app.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
-                   max_file_size="10mb", show_error=False)
-    except Exception as exc:
-        if not args.share:
-            raise
-        # Offline, Gradio cannot reach its share server: say so and serve locally.
-        print(f"warning: no public link ({type(exc).__name__}: {exc}); serving on "
-              f"http://{args.host}:{args.port} only", file=sys.stderr)
-        app.launch(server_name=args.host, server_port=args.port, share=False, auth=auth,
-                   max_file_size="10mb", show_error=False)
-
+    app.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
+               max_file_size="10mb", show_error=False, prevent_thread_lock=True)
+    if args.share and not app.share_url:
+        # Offline (or blocked), Gradio cannot open its tunnel: say so plainly and keep serving.
+        print(f"warning: --share could not create a public link (no internet access?); "
+              f"the app is serving locally only, at {app.local_url}", file=sys.stderr, flush=True)
+    app.block_thread()
 
 if __name__ == "__main__":
     main()

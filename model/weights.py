@@ -6,6 +6,7 @@ file in the same folder and is then renamed over the target: a process killed at
 moment leaves either the old file or the new one, never half of one.
 """
 import os
+import pickle
 import tempfile
 from pathlib import Path
 
@@ -60,11 +61,19 @@ def read_weights_file(path) -> dict:
             f"`git checkout -- weights/`")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a damaged zip/pickle
-        raise WeightsError(
-            f"weights file {path} is truncated or corrupted ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:120]}); retrain it with `make train` or restore it "
-            f"with `git checkout -- {path}`") from None
+    except pickle.UnpicklingError as exc:
+        if "GLOBAL" in str(exc):  # the file names a Python object to call: refuse it
+            raise WeightsError(f"{path} holds pickled objects other than tensors and plain values; it was "
+                               f"refused unread (loading never runs code). Use a file written by train.py") from None
+        raise _corrupted(path, exc) from None
+    except Exception as exc:  # torch raises many types for a damaged zip or pickle
+        raise _corrupted(path, exc) from None
+
+
+def _corrupted(path, exc) -> WeightsError:
+    detail = (str(exc).strip().splitlines() or [""])[0][:120]
+    return WeightsError(f"weights file {path} is truncated or corrupted ({type(exc).__name__}: {detail}); "
+                        f"retrain it with `make train` or restore it with `git checkout -- {path}`")
 
 
 def load_model(path=None, expected_config: ModelConfig | None = None) -> RowClassifier:
@@ -93,5 +102,5 @@ def load_model(path=None, expected_config: ModelConfig | None = None) -> RowClas
     except RuntimeError as exc:
         raise WeightsError(
             f"{path}: its tensors do not fit its config {config} (saved from another "
-            f"config?): {str(exc).splitlines()[0][:160]}; retrain it with train.py") from None
+            f"config?): {(str(exc).splitlines() or [''])[0][:160]}; retrain it with train.py") from None
     return model.eval()

@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -53,18 +54,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class RunningApp:
+    def __init__(self, url, port, log):
+        self.url, self.port, self.log = url, port, log
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+
 @contextmanager
 def running_app(*args, timeout=90):
-    """`python -m demo` on 127.0.0.1 at a free port; yields its URL and stops it afterwards."""
+    """`python -m demo` on 127.0.0.1 at a free port; yields a RunningApp and stops it afterwards."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "demo", "--host", "127.0.0.1", "--port", str(port), *args],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = Path(tempfile.mkstemp(prefix="demo-", suffix=".log")[1])
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "demo", "--port", str(port), *args],
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.time() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the app exited with {proc.returncode}: {proc.stdout.read()}")
+                raise RuntimeError(f"the app exited with {proc.returncode}: {log.read_text()}")
             try:
                 urllib.request.urlopen(url, timeout=2)
                 break
@@ -72,13 +83,26 @@ def running_app(*args, timeout=90):
                 if time.time() > deadline:
                     raise TimeoutError(f"the app did not answer at {url} within {timeout}s")
                 time.sleep(0.3)
-        yield url
+        yield RunningApp(url, port, log)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.unlink(missing_ok=True)
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The IPv4/IPv6 addresses a TCP socket on `port` listens on, read from /proc/net."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
 
 
 def chromium_or_fail(pytest):

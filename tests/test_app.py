@@ -1,0 +1,126 @@
+"""The app for real: `python -m demo` on 127.0.0.1 at a free port, called through
+gradio_client like any API user; plus the predict function and start-up errors."""
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+import torch
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from demo.app import EMPTY_STATUS, Predictor
+from model import load_model
+from tests.helpers import ROOT, draw_digit, listening_addresses, running_app
+
+
+@pytest.fixture(scope="module")
+def client():
+    with running_app() as app:  # no --host: the default
+        assert listening_addresses(app.port) == {"0100007F"}, "the app must bind 127.0.0.1 only by default"
+        yield Client(app.url, verbose=False)
+
+
+def save_png(tmp_path, array, name="drawing.png"):
+    path = tmp_path / name
+    Image.fromarray(array).save(path)
+    return handle_file(str(path))
+
+
+def check_views(result):
+    label, model_input, hidden, belief, gates, status = result
+    confidences = {c["label"]: c["confidence"] for c in label["confidences"]}
+    assert sorted(confidences) == [str(d) for d in range(10)]
+    assert abs(sum(confidences.values()) - 1) < 1e-3
+    assert label["label"] == max(confidences, key=confidences.get)
+    sizes = {}
+    for name, path in [("input", model_input), ("hidden", hidden), ("belief", belief), ("gates", gates)]:
+        with Image.open(path) as img:
+            assert img.format == "PNG"
+            sizes[name] = img.size
+    assert sizes["input"] == (224, 224)
+    # The heatmaps have 28 rows of 10 px plus margins, all the same height so rows line up.
+    assert sizes["hidden"][1] == sizes["belief"][1] == sizes["gates"][1] > 280
+    return label, status
+
+
+def test_api_has_one_predict_endpoint_with_one_input(client):
+    api = client.view_api(print_info=False, return_format="dict")
+    assert list(api["named_endpoints"]) == ["/predict"]
+    assert len(api["named_endpoints"]["/predict"]["parameters"]) == 1
+
+
+def test_drawn_digit_returns_label_and_every_view(client, tmp_path):
+    seven = save_png(tmp_path, draw_digit("7"))
+    label, status = check_views(client.predict({"background": None, "layers": [], "composite": seven},
+                                               api_name="/predict"))
+    assert label["label"] == "7"
+    assert "7" in status
+
+
+def test_full_sketchpad_value_with_layers(client, tmp_path):
+    ink = 255 - draw_digit("4")[..., 0]
+    layer = np.zeros(ink.shape + (4,), np.uint8)
+    layer[..., 3] = ink
+    background = np.full(ink.shape + (4,), 255, np.uint8)
+    composite = draw_digit("4")
+    value = {"background": save_png(tmp_path, background, "bg.png"), "layers": [save_png(tmp_path, layer, "layer.png")],
+             "composite": save_png(tmp_path, composite, "composite.png")}
+    label, _ = check_views(client.predict(value, api_name="/predict"))
+    assert label["label"] == "4"
+
+
+def test_empty_canvas_gives_no_prediction(client, tmp_path):
+    blank = save_png(tmp_path, np.full((300, 300, 3), 255, np.uint8))
+    label, model_input, hidden, belief, gates, status = client.predict(
+        {"background": None, "layers": [], "composite": blank}, api_name="/predict")
+    assert not label or not label.get("confidences")
+    assert model_input is hidden is belief is gates is None
+    assert status == EMPTY_STATUS
+
+
+@pytest.mark.parametrize("name, content", [
+    ("notes.txt", b"this is not an image"),
+    ("huge.png", None),  # 6000x6000: over the size limit
+    ("truncated.png", b"\x89PNG\r\n\x1a\n\x00\x00"),
+])
+def test_bad_input_is_a_clear_error_and_the_server_keeps_answering(client, tmp_path, name, content):
+    path = tmp_path / name
+    if content is None:
+        Image.new("L", (6000, 6000), 255).save(path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(AppError, match="Could not read the drawing"):
+        client.predict({"background": None, "layers": [], "composite": handle_file(str(path))}, api_name="/predict")
+    label, _ = check_views(client.predict({"composite": save_png(tmp_path, draw_digit("0"))}, api_name="/predict"))
+    assert label["label"] == "0"
+
+
+def test_predictor_says_when_it_is_unsure():
+    model = load_model()
+    with torch.no_grad():
+        model.head.weight.zero_()
+        model.head.bias.zero_()  # every digit equally likely
+    label, *_, status = Predictor(model).predict(draw_digit("2"))
+    assert max(label.values()) == pytest.approx(0.1)
+    assert status.startswith("**Not sure**")
+
+
+def test_missing_weights_stop_the_app_with_one_clear_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "demo", "--weights", str(tmp_path / "none.pt")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not found" in lines[0] and "make train" in lines[0]
+
+
+def test_share_without_network_says_so_and_serves_locally():
+    with running_app("--share") as app:
+        deadline = time.time() + 60
+        while "--share could not create a public link" not in app.output():
+            assert time.time() < deadline, app.output()
+            time.sleep(0.5)
+        assert urllib.request.urlopen(app.url, timeout=5).status == 200

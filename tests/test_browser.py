@@ -1,0 +1,67 @@
+"""A real browser: headless Debian chromium, driven by Playwright, draws a digit with the
+mouse on the page, waits for the prediction and the heatmap, clears, and saves a screenshot."""
+import pytest
+
+from tests.helpers import CHROMIUM_ARGS, ROOT, chromium_or_fail, draw_on_canvas, running_app
+
+LABEL = 'h2[data-testid="label-output-value"]'
+SCREENSHOT = ROOT / "tests" / "artifacts" / "page.png"
+
+
+@pytest.fixture(scope="module")
+def page():
+    executable = chromium_or_fail(pytest)
+    from playwright.sync_api import sync_playwright
+    with running_app() as app, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(app.url)
+        page.wait_for_selector("#canvas canvas")
+        yield page
+        browser.close()
+        assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def test_page_is_ready_to_draw_and_says_draw_a_digit(page):
+    assert "Draw a digit" in page.inner_text("#status")
+    assert page.locator(LABEL).count() == 0  # no prediction for an empty canvas
+
+
+def test_drawing_with_the_mouse_predicts_and_shows_every_view(page):
+    draw_on_canvas(page, digit="7")
+    page.wait_for_selector(LABEL, timeout=15_000)
+    page.wait_for_function(f"document.querySelector('{LABEL}').innerText.trim() === '7'", timeout=15_000)
+    for view in ("#model-input", "#hidden-heatmap"):
+        img = page.wait_for_selector(f"{view} img", timeout=15_000)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 200", arg=img)
+    assert "7" in page.inner_text("#status")
+    page.get_by_role("tab", name="Cell state and gates").click()
+    gates = page.wait_for_selector("#gates img", timeout=15_000)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 200", arg=gates)
+    page.get_by_role("tab", name="Hidden state per row").click()
+    page.wait_for_timeout(300)
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_clear_resets_every_view(page):
+    page.click("#canvas .clear")
+    page.wait_for_function(f"!document.querySelector('{LABEL}')", timeout=15_000)
+    assert "Draw a digit" in page.inner_text("#status")
+    assert page.locator("#hidden-heatmap img").count() == 0
+    assert page.locator("#model-input img").count() == 0
+
+
+def test_page_updates_while_the_stroke_is_still_being_drawn(page):
+    """Predictions arrive before the mouse is released (the stretch goal of live drawing)."""
+    box = page.locator("#canvas canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.2, steps=10)
+    page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.85, steps=10)
+    page.wait_for_selector(LABEL, timeout=15_000)  # the button is still held down
+    page.mouse.up()
+    page.click("#canvas .clear")
+    page.wait_for_function(f"!document.querySelector('{LABEL}')", timeout=15_000)

@@ -1,0 +1,150 @@
+"""demo.preprocess.to_mnist: MNIST-style 28x28 from any accepted drawing form, the same
+drawing giving (nearly) the same 28x28 whatever its size, place, brush or canvas."""
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from demo.preprocess import DrawingError, to_mnist
+from tests.helpers import draw_digit
+
+
+def png_data_url(array):
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def shifted(x, dy, dx):
+    return np.roll(np.roll(x, dy, 0), dx, 1)
+
+
+def difference(a, b):
+    """Absolute pixel difference as a share of the ink (0 = identical), after a 3x3 blur and
+    at the best whole-pixel alignment: centring rounds to whole pixels, and a one-pixel
+    shift of a 2-pixel stroke is not a different drawing."""
+    blur = lambda x: sum(shifted(x, dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / 9  # noqa: E731
+    a, b = blur(a), blur(b)
+    return min(np.abs(shifted(a, dy, dx) - b).sum() for dy in (-1, 0, 1) for dx in (-1, 0, 1)) / max(a.sum(), b.sum())
+
+
+def test_output_is_mnist_shaped_centred_and_20px():
+    out = to_mnist(draw_digit("7"))
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1 and out.max() > 0.9  # white ink on black
+    rows, cols = np.nonzero(out > 0.05)
+    assert max(np.ptp(rows), np.ptp(cols)) + 1 in (20, 21)  # longest side scaled to 20 px
+    ys, xs = np.indices(out.shape)
+    assert abs((ys * out).sum() / out.sum() - 13.5) <= 0.6 and abs((xs * out).sum() / out.sum() - 13.5) <= 0.6
+
+
+@pytest.mark.parametrize("digit", ["7", "4", "0", "2"])
+def test_same_drawing_at_any_size_place_brush_or_canvas_gives_nearly_the_same_28x28(digit):
+    reference = to_mnist(draw_digit(digit, canvas=400, size=0.6, pen=0.03))
+    variants = {
+        "small, top-left": draw_digit(digit, canvas=400, size=0.35, centre=(0.25, 0.25), pen=0.02),
+        "large, off-centre": draw_digit(digit, canvas=400, size=0.8, centre=(0.55, 0.45), pen=0.04),
+        "thin brush": draw_digit(digit, canvas=400, size=0.6, pen=0.012),
+        "thick brush": draw_digit(digit, canvas=400, size=0.6, pen=0.06),
+        "small canvas": draw_digit(digit, canvas=140, size=0.6, pen=0.05),
+        "big canvas": draw_digit(digit, canvas=1200, size=0.5, centre=(0.7, 0.6), pen=0.025),
+    }
+    for name, drawing in variants.items():
+        assert difference(to_mnist(drawing), reference) < 0.3, name
+    # ...while a different digit is far away: the measure can tell drawings apart.
+    other = to_mnist(draw_digit("1" if digit != "1" else "7"))
+    assert difference(other, reference) > 0.5
+
+
+def test_stroke_width_is_normalised_to_mnist_like_width():
+    masses = [to_mnist(draw_digit("4", pen=pen)).sum() for pen in (0.01, 0.03, 0.08)]
+    assert max(masses) / min(masses) < 1.3  # an 8x thicker brush, nearly the same ink
+    assert 60 < np.mean(masses) < 130  # MNIST digits hold about 100 (sum of pixels)
+
+
+@pytest.mark.parametrize("empty", [None, "", {}, {"background": None, "layers": [], "composite": None},
+                                   np.full((200, 200, 3), 255, np.uint8), np.zeros((50, 50), np.uint8),
+                                   np.zeros((64, 64, 4), np.uint8)])
+def test_no_ink_gives_none(empty):
+    assert to_mnist(empty) is None
+
+
+def test_every_accepted_form_gives_the_same_image():
+    rgb = draw_digit("2", canvas=300)
+    expected = to_mnist(rgb)
+    grey = rgb[..., 0]
+    ink = 255 - grey
+    alpha_layer = np.zeros((300, 300, 4), np.uint8)
+    alpha_layer[..., 3] = ink  # black ink in the alpha channel, transparent elsewhere
+    white = np.full((300, 300, 4), 255, np.uint8)
+    forms = {
+        "HxW grey": grey,
+        "HxWx1": grey[..., None],
+        "HxWx3": rgb,
+        "HxWx4 opaque": np.dstack([rgb, np.full((300, 300), 255, np.uint8)]),
+        "HxWx4 ink in alpha": alpha_layer,
+        "white ink on black": 255 - rgb,
+        "float 0..1": rgb.astype(np.float32) / 255,
+        "bool ink mask": grey < 128,
+        "composite only": {"composite": rgb},
+        "full sketchpad dict": {"background": white, "layers": [alpha_layer], "composite": rgb},
+        "background + layers, no composite": {"background": white, "layers": [alpha_layer], "composite": None},
+        "layers only": {"layers": [alpha_layer]},
+        "PIL image": Image.fromarray(rgb),
+        "PNG data URL": png_data_url(rgb),
+    }
+    for name, value in forms.items():
+        out = to_mnist(value)
+        assert out is not None, name
+        assert difference(out, expected) < 0.1, name
+
+
+def test_image_file_path(tmp_path):
+    path = tmp_path / "digit.png"
+    Image.fromarray(draw_digit("0")).save(path)
+    assert difference(to_mnist(str(path)), to_mnist(draw_digit("0"))) < 0.01
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((10, 10, 2), np.uint8), "shaped"),
+    (np.zeros((4, 4, 4, 4), np.uint8), "shaped"),
+    (np.zeros((0, 10), np.uint8), "empty"),
+    (np.full((5000, 10), 255, np.uint8), "limit"),
+    (np.array([[np.nan, 1.0], [0.0, 0.0]]), "NaN"),
+    (np.array([[np.inf, 1.0], [0.0, 0.0]]), "NaN or infinite"),
+    (np.full((8, 8), 1000.0), "0..255"),
+    (np.full((8, 8), "a"), "dtype"),
+    (np.zeros((8, 8), complex), "dtype"),
+    ("data:text/plain;base64,aGVsbG8=", "image data URL"),
+    ("data:image/png;base64,!!!not-base64", "base64"),
+    ("data:image/png;base64," + base64.b64encode(b"not a png").decode(), "not a readable image"),
+    (12345, "cannot read a drawing"),
+    ({"background": np.zeros((10, 10, 4), np.uint8), "layers": [np.zeros((12, 10, 4), np.uint8)]}, "differ in size"),
+])
+def test_bad_input_is_a_clear_error(bad, message):
+    with pytest.raises(DrawingError, match=message):
+        to_mnist(bad)
+
+
+def test_a_huge_image_file_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "huge.png"
+    Image.new("L", (5000, 5000), 255).save(path)
+    with pytest.raises(DrawingError, match="limit"):
+        to_mnist(str(path))
+
+
+def test_not_an_image_file(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    with pytest.raises(DrawingError, match="not a readable image"):
+        to_mnist(str(path))
+
+
+def test_preprocess_does_not_import_gradio():
+    import subprocess
+    import sys
+    code = "import sys, demo.preprocess; print('gradio' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=__import__("tests.helpers").helpers.ROOT)
+    assert out.stdout.strip() == "False", out.stderr

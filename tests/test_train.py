@@ -1,0 +1,132 @@
+"""train.py on small slices of the real MNIST: it trains, writes loadable weights and a card,
+resumes after being killed, evaluates, and says clearly what is wrong."""
+import json
+import math
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from PIL import Image
+
+import train
+from model import load_model
+from tests.helpers import ROOT
+
+SMALL = ["--train-limit", "512", "--test-limit", "256", "--batch-size", "64"]
+
+
+def run_train(*args, check=True):
+    proc = subprocess.run([sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_smoke_run_writes_loadable_weights_card_curves_and_checkpoint(tmp_path, mnist_dir):
+    out = tmp_path / "w.pt"
+    proc = run_train("--data-dir", str(mnist_dir), "--epochs", "1", "--device", "cpu", "--out", str(out), *SMALL)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    model = load_model(out)
+    assert result["params"] == model.num_params()
+    card = json.loads(out.with_suffix(".json").read_text())
+    for key in ("config", "params", "test_accuracy", "command", "seconds", "device", "date", "torch"):
+        assert key in card
+    assert card["test_accuracy"] == result["test_accuracy"] and card["n_train"] == 512 and card["device"] == "cpu"
+    assert card["command"].startswith("python train.py") and "--epochs 1" in card["command"]
+    assert Image.open(out.with_suffix(".curves.png")).size[0] > 100
+    assert out.with_suffix(".ckpt").exists()
+    assert "epoch 1/1" in proc.stderr  # the progress line
+
+
+def test_eval_only_prints_one_json_line(tmp_path, mnist_dir):
+    out = tmp_path / "w.pt"
+    run_train("--data-dir", str(mnist_dir), "--epochs", "1", "--out", str(out), *SMALL)
+    proc = run_train("--data-dir", str(mnist_dir), "--eval-only", "--weights", str(out), "--test-limit", "300")
+    result = json.loads(proc.stdout)
+    assert result["n"] == 300 and result["params"] == load_model(out).num_params()
+    assert 0 <= result["test_accuracy"] <= 1
+
+
+def test_committed_weights_match_their_card(mnist_dir):
+    """The card's accuracy is what the committed weights score on all 10,000 test images."""
+    card = json.loads((ROOT / "weights" / "default.json").read_text())
+    proc = run_train("--data-dir", str(mnist_dir), "--eval-only", "--weights", str(ROOT / "weights" / "default.pt"))
+    result = json.loads(proc.stdout)
+    assert result["n"] == card["n_test"] == 10_000
+    assert result["params"] == card["params"] <= 300_000
+    assert math.isclose(result["test_accuracy"], card["test_accuracy"], abs_tol=1e-4)
+
+
+def test_missing_mnist_is_a_clear_error(tmp_path):
+    proc = run_train("--data-dir", str(tmp_path), "--no-download", "--epochs", "1", "--out", str(tmp_path / "w.pt"),
+                     check=False)
+    assert proc.returncode != 0
+    assert "MNIST not found" in proc.stderr and "--data-dir" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is present here")
+def test_cuda_without_a_gpu_is_a_clear_error(tmp_path):
+    proc = run_train("--device", "cuda", "--out", str(tmp_path / "w.pt"), check=False)
+    assert proc.returncode != 0 and "no CUDA device" in proc.stderr
+
+
+def test_killed_run_keeps_old_weights_and_resume_matches_an_uninterrupted_run(tmp_path, mnist_dir):
+    args = ["--data-dir", str(mnist_dir), "--epochs", "6", "--device", "cpu", *SMALL]
+    # An uninterrupted reference run.
+    run_train(*args, "--out", str(tmp_path / "reference.pt"))
+    # Earlier weights at the target path, then a run killed with SIGKILL after its first checkpoint.
+    out = tmp_path / "w.pt"
+    run_train("--data-dir", str(mnist_dir), "--epochs", "1", "--out", str(out), *SMALL)
+    out.with_suffix(".ckpt").unlink()
+    before = load_model(out).state_dict()
+    proc = subprocess.Popen([sys.executable, "train.py", *args, "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not out.with_suffix(".ckpt").exists():
+        assert proc.poll() is None and time.time() < deadline, "the run ended before its first checkpoint"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_after = torch.load(out.with_suffix(".ckpt"), weights_only=True)["epoch"]
+    assert killed_after < 6, "the run finished before it was killed"
+    # The old weights are still there and whole.
+    for name, tensor in load_model(out).state_dict().items():
+        assert torch.equal(tensor, before[name])
+    # --resume finishes the run, and ends where the uninterrupted run ended.
+    resumed = run_train(*args, "--out", str(out), "--resume")
+    assert f"after epoch {killed_after}" in resumed.stderr
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert [e["epoch"] for e in card["history"]] == list(range(1, 7))
+    reference = load_model(tmp_path / "reference.pt").state_dict()
+    for name, tensor in load_model(out).state_dict().items():
+        torch.testing.assert_close(tensor, reference[name], atol=1e-6, rtol=0)
+
+
+def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, mnist_dir):
+    proc = run_train("--data-dir", str(mnist_dir), "--out", str(tmp_path / "w.pt"), "--resume", *SMALL, check=False)
+    assert proc.returncode != 0 and "cannot resume" in proc.stderr and "not found" in proc.stderr
+
+
+def test_augmentation_varies_position_size_and_stroke_width_and_keeps_a_clean_share(mnist_dir):
+    images, _ = train.load_mnist(str(mnist_dir), train=False, download=False, limit=400)
+    images = images.float() / 255
+    out = train.augment(images, torch.Generator().manual_seed(0), clean_fraction=0.25)
+    assert out.shape == images.shape and out.min() >= 0 and out.max() <= 1
+    clean = int(0.25 * len(images))
+    assert torch.equal(out[:clean], images[:clean])
+    changed = (out[clean:] - images[clean:]).abs().flatten(1).max(1).values
+    assert (changed > 0.1).float().mean() > 0.95
+    # Stroke width: ink mass both grows (thicker) and shrinks (thinner) across the batch.
+    ratio = out[clean:].flatten(1).sum(1) / images[clean:].flatten(1).sum(1)
+    assert ratio.min() < 0.8 and ratio.max() > 1.4
+    # Position: centres of mass move by pixels, not by nothing.
+    rows = torch.arange(28.0)
+    centre = lambda x: (x.sum(2) * rows).sum(1) / x.sum((1, 2))  # noqa: E731
+    assert (centre(out[clean:]) - centre(images[clean:])).abs().max() > 1.5
+    # Same generator seed, same batch.
+    again = train.augment(images, torch.Generator().manual_seed(0), clean_fraction=0.25)
+    assert torch.equal(out, again)
