@@ -53,7 +53,10 @@ class Predictor:
         label = {str(digit): float(p) for digit, p in enumerate(probs)}
         first, second = np.argsort(probs)[::-1][:2]
         if probs[first] >= UNSURE_BELOW:
-            status = f"It reads a **{first}** ({probs[first]:.0%} sure)."
+            # The row from which the answer no longer changes: where it "makes up its mind".
+            answers = row_trace.probs_per_row[0].argmax(-1).numpy()
+            settled = next(t for t in range(len(answers)) if (answers[t:] == first).all()) + 1
+            status = f"It reads a **{first}** ({probs[first]:.0%} sure), its answer from row {settled} on."
         else:
             status = (f"**Not sure**: maybe a {first} ({probs[first]:.0%}) or a {second} ({probs[second]:.0%}). "
                       f"Try drawing it larger or more clearly.")

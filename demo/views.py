@@ -4,6 +4,7 @@ Every figure starts with the 28x28 input, one image row per timestep, and puts t
 per-row panels beside it at the same height, so row t of the picture sits beside
 timestep t of every panel.
 """
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -12,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from model import RowTrace
 
 ROW_PX = 10  # height of one row (timestep) in every figure
-TOP, BOTTOM, LEFT, RIGHT, GAP = 34, 34, 30, 64, 14  # margins (RIGHT: room for the page's buttons)
+TOP, BOTTOM, LEFT, RIGHT, GAP = 48, 40, 34, 64, 16  # margins (RIGHT: room for the page's buttons)
 TEXT, GRID = (40, 40, 40), (200, 200, 200)
 
 
@@ -28,6 +29,7 @@ def _lut(anchors):
 SEQUENTIAL = _lut([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)])
 DIVERGING = _lut([(33, 102, 172), (146, 197, 222), (247, 247, 247), (244, 165, 130), (178, 24, 43)])
 GREYS = _lut([(0, 0, 0), (255, 255, 255)])
+LUTS = {"sequential": SEQUENTIAL, "diverging": DIVERGING, "greys": GREYS}
 
 
 @lru_cache(maxsize=4)
@@ -41,21 +43,31 @@ def _cells(values: np.ndarray, lo: float, hi: float, lut: np.ndarray, cell_w: in
     return np.repeat(np.repeat(lut[index], ROW_PX, axis=0), cell_w, axis=1)
 
 
-class Panel:
-    """One block of a figure: RGB pixels 28 rows tall, a title, a caption under it."""
+@dataclass(frozen=True)
+class Frame:
+    """What stays the same from drawing to drawing: a panel's title, caption and width."""
+    title: str
+    caption: str
+    width: int
+    scale: tuple | None = None  # (colour table name, lo, hi): a colour bar after the panel
+    columns: tuple = ()  # labels under the panel's columns
 
-    def __init__(self, pixels, title, caption="", colour_scale=None):
-        self.pixels, self.title, self.caption = pixels, title, caption
-        self.colour_scale = colour_scale  # (lut, lo, hi) draws a colour bar after the panel
+
+@dataclass
+class Panel:
+    """One block of a figure: RGB pixels 28 rows tall, in its frame."""
+    pixels: np.ndarray
+    frame: Frame
 
 
 def input_panel(image: np.ndarray) -> Panel:
-    return Panel(_cells(image, 0, 1, GREYS, ROW_PX), "input rows", "28 pixels per row")
+    return Panel(_cells(image, 0, 1, GREYS, ROW_PX), Frame("input rows", "28 pixels per row", 28 * ROW_PX))
 
 
-def heat_panel(values, title, caption, lo=0.0, hi=1.0, lut=SEQUENTIAL, width=256, scale=True) -> Panel:
+def heat_panel(values, title, caption, lo=0.0, hi=1.0, lut="sequential", width=256, scale=True, columns=()) -> Panel:
     cell_w = max(1, width // values.shape[1])
-    return Panel(_cells(values, lo, hi, lut, cell_w), title, caption, (lut, lo, hi) if scale else None)
+    pixels = _cells(values, lo, hi, LUTS[lut], cell_w)
+    return Panel(pixels, Frame(title, caption, pixels.shape[1], (lut, lo, hi) if scale else None, columns))
 
 
 def bar_panel(values: np.ndarray, title: str, caption: str, width=60, colour=(214, 96, 77)) -> Panel:
@@ -64,36 +76,50 @@ def bar_panel(values: np.ndarray, title: str, caption: str, width=60, colour=(21
     lengths = np.round(values / max(values.max(), 1e-9) * (width - 2)).astype(int)
     for row, length in enumerate(lengths):
         pixels[row * ROW_PX + 1:(row + 1) * ROW_PX - 1, :length] = colour
-    return Panel(pixels, title, caption)
+    return Panel(pixels, Frame(title, caption, width))
+
+
+@lru_cache(maxsize=64)
+def _layout(title: str, frames: tuple[Frame, ...]):
+    """The figure without its data (text, frames, colour bars), drawn once per layout since
+    text is the slow part, and the x position of each panel."""
+    height = 28 * ROW_PX
+    bar_w = 50  # colour bar plus its tick labels
+    width = LEFT + RIGHT + sum(f.width + GAP + (bar_w if f.scale else 0) for f in frames)
+    canvas = Image.new("RGB", (width, TOP + height + BOTTOM), "white")
+    draw = ImageDraw.Draw(canvas)
+    draw.text((LEFT, 4), title, fill=TEXT, font=_font(16))
+    for row in range(0, 28, 3):  # row numbers, 1-based like the text
+        draw.text((4, TOP + row * ROW_PX - 3), f"{row + 1:>2}", fill=TEXT, font=_font(12))
+    draw.text((2, TOP + height + 6), "row", fill=TEXT, font=_font(12))
+    x, xs = LEFT, []
+    for frame in frames:
+        xs.append(x)
+        draw.rectangle([x - 1, TOP - 1, x + frame.width, TOP + height], outline=GRID)
+        draw.text((x, TOP - 18), frame.title, fill=TEXT, font=_font(14))
+        for i, label in enumerate(frame.columns):
+            column_w = frame.width / len(frame.columns)
+            draw.text((x + (i + 0.5) * column_w - 3, TOP + height + 4), label, fill=TEXT, font=_font(12))
+        draw.text((x, TOP + height + (20 if frame.columns else 6)), frame.caption, fill=TEXT, font=_font(12))
+        x += frame.width + GAP
+        if frame.scale:
+            lut, lo, hi = frame.scale
+            ramp = LUTS[lut][np.linspace(255, 0, height).astype(int)][:, None].repeat(10, axis=1)
+            canvas.paste(Image.fromarray(ramp), (x - GAP + 4, TOP))
+            for frac, value in ((0, hi), (0.5, (lo + hi) / 2), (1, lo)):
+                draw.text((x - GAP + 16, TOP + frac * (height - 12)), f"{value:g}", fill=TEXT, font=_font(12))
+            x += bar_w
+    return np.asarray(canvas), tuple(xs)
 
 
 def compose(panels: list[Panel], title: str) -> np.ndarray:
     """Lay panels out left to right, rows aligned, with row numbers, titles and colour bars."""
-    height = panels[0].pixels.shape[0]
-    bar_w = 46  # colour bar plus its tick labels
-    width = LEFT + RIGHT + sum(p.pixels.shape[1] + GAP + (bar_w if p.colour_scale else 0) for p in panels)
-    canvas = Image.new("RGB", (width, TOP + height + BOTTOM), "white")
-    draw = ImageDraw.Draw(canvas)
-    draw.text((LEFT, 2), title, fill=TEXT, font=_font(12))
-    for row in range(0, 28, 3):  # row numbers, 1-based like the text
-        draw.text((4, TOP + row * ROW_PX - 2), f"{row + 1:>2}", fill=TEXT, font=_font(10))
-    draw.text((2, TOP + height + 4), "row", fill=TEXT, font=_font(10))
-    x = LEFT
-    for panel in panels:
-        w = panel.pixels.shape[1]
-        canvas.paste(Image.fromarray(panel.pixels), (x, TOP))
-        draw.rectangle([x - 1, TOP - 1, x + w, TOP + height], outline=GRID)
-        draw.text((x, TOP - 14), panel.title, fill=TEXT, font=_font(11))
-        draw.text((x, TOP + height + 4), panel.caption, fill=TEXT, font=_font(10))
-        x += w + GAP
-        if panel.colour_scale:
-            lut, lo, hi = panel.colour_scale
-            ramp = lut[np.linspace(255, 0, height).astype(int)][:, None].repeat(10, axis=1)
-            canvas.paste(Image.fromarray(ramp), (x - GAP + 4, TOP))
-            for frac, value in ((0, hi), (0.5, (lo + hi) / 2), (1, lo)):
-                draw.text((x - GAP + 16, TOP + frac * (height - 10)), f"{value:g}", fill=TEXT, font=_font(10))
-            x += bar_w
-    return np.asarray(canvas)
+    template, xs = _layout(title, tuple(p.frame for p in panels))
+    figure = template.copy()
+    for panel, x in zip(panels, xs):
+        h, w = panel.pixels.shape[:2]
+        figure[TOP:TOP + h, x:x + w] = panel.pixels
+    return figure
 
 
 def _directions(trace: RowTrace, layer: int):
@@ -121,13 +147,9 @@ def hidden_state_figure(image: np.ndarray, trace: RowTrace) -> np.ndarray:
 def belief_figure(image: np.ndarray, trace: RowTrace) -> np.ndarray:
     """The head applied after each row: what the model would say having read t rows."""
     probs = trace.probs_per_row[0].numpy()  # (row, class)
-    panel = heat_panel(probs, "P(digit) after reading row t", "digit", width=250)
-    canvas = Image.fromarray(compose([input_panel(image), panel], "How the belief builds up, row by row"))
-    draw = ImageDraw.Draw(canvas)
-    x0 = LEFT + 28 * ROW_PX + GAP
-    for digit in range(10):  # column headings inside the cells' top row would hide data: put them below
-        draw.text((x0 + digit * 25 + 9, TOP + 28 * ROW_PX + 16), str(digit), fill=TEXT, font=_font(10))
-    return np.asarray(canvas)
+    panel = heat_panel(probs, "P(digit) after reading row t", "digit", width=250,
+                       columns=tuple(str(d) for d in range(10)))
+    return compose([input_panel(image), panel], "How the belief builds up, row by row")
 
 
 def gates_figure(image: np.ndarray, trace: RowTrace) -> np.ndarray:
@@ -136,14 +158,14 @@ def gates_figure(image: np.ndarray, trace: RowTrace) -> np.ndarray:
     layer = trace.hidden.shape[0] - 1
     for name, d in _directions(trace, layer):
         suffix = f" {name.split()[0]}" if name else ""
-        if trace.cell is not None:
-            cell = trace.cell[layer, d, 0].numpy()
-            bound = float(max(1.0, np.ceil(np.abs(cell).max())))
-            panels.append(heat_panel(cell, f"cell c_t{suffix}", "memory", -bound, bound, DIVERGING, width=128))
+        if trace.cell is not None:  # shown squashed, as it enters h_t = o_t * tanh(c_t)
+            cell = np.tanh(trace.cell[layer, d, 0].numpy())
+            panels.append(heat_panel(cell, f"memory tanh(c_t){suffix}", "unit", -1.0, 1.0, "diverging", width=128,
+                                     scale=False))
         for gate, values in trace.gates.items():
             signed = gate == "candidate"
             panels.append(heat_panel(values[layer, d, 0].numpy(), f"{gate}{suffix}", "unit",
-                                     -1.0 if signed else 0.0, 1.0, DIVERGING if signed else SEQUENTIAL, width=128,
+                                     -1.0 if signed else 0.0, 1.0, "diverging" if signed else "sequential", width=128,
                                      scale=signed or gate == list(trace.gates)[-1]))
     return compose(panels, f"Top layer (layer {layer + 1}) gates per row: 0 = closed, 1 = open")
 
