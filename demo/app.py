@@ -33,9 +33,10 @@ EXPLANATION = """
   long bars mark the rows that told the model something new. Blank rows change little.
 - **Belief by row**: what the model would answer if it stopped after row t (its output
   layer applied to h_t). Watch the row where one digit takes over: there it makes up its mind.
-- **Cell state and gates**: the LSTM's memory c_t and its gates for each row: the *input* gate
-  decides how much of the *candidate* to write, the *forget* gate how much memory to keep,
-  the *output* gate how much of the memory to show as h_t.
+- **Cell state and gates** (top layer): the LSTM's memory c_t, shown as tanh(c_t) the way it
+  enters h_t, and its gates for each row: the *input* gate decides how much of the
+  *candidate* to write, the *forget* gate how much memory to keep, the *output* gate how much
+  of the memory to show as h_t. Gates run from 0 (closed) to 1 (open).
 """
 
 

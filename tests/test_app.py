@@ -18,10 +18,15 @@ from tests.helpers import ROOT, draw_digit, listening_addresses, running_app
 
 
 @pytest.fixture(scope="module")
-def client():
+def app():
     with running_app() as app:  # no --host: the default
         assert listening_addresses(app.port) == {"0100007F"}, "the app must bind 127.0.0.1 only by default"
-        yield Client(app.url, verbose=False)
+        yield app
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return Client(app.url, verbose=False)
 
 
 def save_png(tmp_path, array, name="drawing.png"):
@@ -97,6 +102,16 @@ def test_bad_input_is_a_clear_error_and_the_server_keeps_answering(client, tmp_p
         client.predict({"background": None, "layers": [], "composite": handle_file(str(path))}, api_name="/predict")
     label, _ = check_views(client.predict({"composite": save_png(tmp_path, draw_digit("0"))}, api_name="/predict"))
     assert label["label"] == "0"
+
+
+def test_readme_client_example_runs(app, tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "gradio_client" in example
+    proc = subprocess.run([sys.executable, "-c", example.replace("http://127.0.0.1:7860/", app.url)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1].startswith("7 It reads a **7**")
 
 
 def test_predictor_says_when_it_is_unsure():
