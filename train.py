@@ -4,15 +4,17 @@
     python train.py --eval-only --weights weights/default.pt    # test accuracy as JSON
 
 The recipe: AdamW with a one-cycle learning-rate schedule, gradient clipping, light label
-smoothing, batched augmentation on the device (random affine, thicker/thinner strokes,
-elastic wobble, part of each batch left clean) and an exponential moving average (EMA) of
-the weights, which is what gets evaluated and saved. Every epoch ends with a test-set
+smoothing, half of the training digits shown as the app shows drawings (through its own
+preprocessing, strokes redrawn at MNIST's width), batched augmentation on the device
+(random affine, thicker/thinner strokes, elastic wobble, part of each batch left clean) and
+an exponential moving average (EMA) of the weights, which is what gets evaluated and saved. Every epoch ends with a test-set
 evaluation, a checkpoint (for --resume) and a PNG of the curves; every file is written
 atomically, so killing the run at any moment leaves the previous files loadable.
 """
 import argparse
 import json
 import math
+import multiprocessing
 import shlex
 import sys
 import time
@@ -23,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from demo.preprocess import to_mnist
 from model import ModelConfig, RowClassifier, WeightsError, atomic_torch_save, atomic_write, load_model, read_weights_file, save_model
 from model.weights import DEFAULT_WEIGHTS
 
@@ -43,6 +46,8 @@ def parse_args(argv=None):
     p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the saved weights (0 disables)")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True, help="training augmentation")
     p.add_argument("--clean-fraction", type=float, default=0.25, help="share of each batch left un-augmented")
+    p.add_argument("--pen-fraction", type=float, default=0.5,
+                   help="share of training images shown as the app shows drawings (through to_mnist)")
     p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn"])
     p.add_argument("--hidden-size", type=int, default=128)
     p.add_argument("--layers", type=int, default=2)
@@ -111,6 +116,15 @@ def augment(images: torch.Tensor, generator: torch.Generator, clean_fraction: fl
     return torch.where(keep[:, None, None], images, x.clamp(0, 1))
 
 
+def as_the_app_sees_them(images: torch.Tensor) -> torch.Tensor:
+    """MNIST images passed through the app's own preprocessing (demo.preprocess.to_mnist:
+    strokes redrawn at MNIST's typical width, re-centred), so that training also sees
+    digits exactly as drawings reach the model. Computed once per run, on every core."""
+    with multiprocessing.Pool() as pool:
+        redrawn = pool.map(to_mnist, images.numpy(), chunksize=256)
+    return torch.stack([torch.from_numpy(r) if r is not None else img.float() / 255 for r, img in zip(redrawn, images)])
+
+
 @torch.no_grad()
 def evaluate(model, images, labels, batch_size=1000) -> float:
     model.eval()
@@ -177,6 +191,7 @@ def main(argv=None):
     # Data: the whole of MNIST fits in memory (and on any GPU), so batches are plain slices.
     train_x, train_y = load_mnist(args.data_dir, train=True, download=not args.no_download, limit=args.train_limit)
     test_x, test_y = load_mnist(args.data_dir, train=False, download=not args.no_download, limit=args.test_limit)
+    pen_x = as_the_app_sees_them(train_x).to(device) if args.pen_fraction > 0 else None
     train_x, train_y = train_x.to(device).float() / 255, train_y.to(device)
     test_x, test_y = test_x.to(device).float() / 255, test_y.to(device)
 
@@ -222,6 +237,9 @@ def main(argv=None):
         for step in range(1, steps_per_epoch + 1):
             batch = order[(step - 1) * args.batch_size: step * args.batch_size]
             images, labels = train_x[batch], train_y[batch]
+            if pen_x is not None:
+                as_drawn = torch.rand(len(batch), generator=generator, device=device) < args.pen_fraction
+                images = torch.where(as_drawn[:, None, None], pen_x[batch], images)
             if args.augment:
                 images = augment(images, generator, args.clean_fraction)
             logits = model(images)

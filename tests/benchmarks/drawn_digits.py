@@ -1,7 +1,7 @@
 """Digits as people draw them: MNIST test digits redrawn as pen strokes on a big canvas.
 
-Each test digit is thinned to its skeleton (its pen path), given a random slant and
-rotation, and redrawn on a sketchpad-sized canvas at a random size (35-75% of the canvas
+Each test digit is thinned to its skeleton (its pen path), given a random slant, rotation
+and width, and redrawn on a sketchpad-sized canvas at a random size (35-75% of the canvas
 height), anywhere on it, with a round brush of 1.5-5% of the canvas width. Then it goes
 through the app's own path: `demo.preprocess.to_mnist` and the model. The score guides the
 work on drawn digits; the project's hidden benchmark (other writers, real pen strokes) is
@@ -41,11 +41,11 @@ def redraw(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One MNIST digit redrawn as strokes on a random canvas (dark ink on white, RGB)."""
     points, edges = pen_path(digit)
     canvas = int(rng.integers(300, 900))
-    # Writer variation: slant and a small rotation, about the digit's centre.
-    slant, angle = rng.uniform(-0.25, 0.25), math.radians(rng.uniform(-10, 10))
+    # Writer variation: slant, a small rotation and a wider or narrower hand.
+    slant, angle = rng.uniform(-0.3, 0.3), math.radians(rng.uniform(-12, 12))
     centre = points.mean(0)
     y, x = (points - centre).T
-    x = x + slant * -y
+    x = (x + slant * -y) * rng.uniform(0.75, 1.25)
     y, x = y * math.cos(angle) + x * math.sin(angle), x * math.cos(angle) - y * math.sin(angle)
     height = rng.uniform(0.35, 0.75) * canvas
     scale = height / max(np.ptp(y), 1.0)
