@@ -3,18 +3,22 @@
     python train.py --data-dir ../shared/data/mnist            # the default recipe
     python train.py --eval-only --weights weights/default.pt    # test accuracy as JSON
 
+    torchrun --nproc_per_node=N train.py ...                    # N processes (DDP)
+
 The recipe: AdamW with a one-cycle learning-rate schedule, gradient clipping, light label
 smoothing, half of the training digits shown as the app shows drawings (through its own
 preprocessing, strokes redrawn at MNIST's width), batched augmentation on the device
-(random affine, thicker/thinner strokes, elastic wobble, part of each batch left clean) and
-an exponential moving average (EMA) of the weights, which is what gets evaluated and saved. Every epoch ends with a test-set
-evaluation, a checkpoint (for --resume) and a PNG of the curves; every file is written
-atomically, so killing the run at any moment leaves the previous files loadable.
+(random affine, thicker/thinner strokes, elastic wobble, part of each batch left clean),
+and an exponential moving average (EMA) of the weights, which is what gets evaluated and
+saved. Every epoch ends with a test-set evaluation, a checkpoint (for --resume) and a PNG
+of the curves; every file is written atomically, so killing the run at any moment leaves
+the previous files loadable.
 """
 import argparse
 import json
 import math
 import multiprocessing
+import os
 import shlex
 import sys
 import time
@@ -22,12 +26,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.utils.data import DistributedSampler
 
 from demo.preprocess import to_mnist
-from model import ModelConfig, RowClassifier, WeightsError, atomic_torch_save, atomic_write, load_model, read_weights_file, save_model
-from model.weights import DEFAULT_WEIGHTS
+from model import (DEFAULT_WEIGHTS, ModelConfig, RowClassifier, WeightsError, atomic_torch_save, atomic_write,
+                   load_model, read_weights_file, save_model)
 
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
@@ -66,6 +73,29 @@ def pick_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         sys.exit("error: --device cuda but no CUDA device is available; use --device cpu or auto")
     return torch.device("cuda" if name == "cuda" or (name == "auto" and torch.cuda.is_available()) else "cpu")
+
+
+def start_processes(device_name: str):
+    """(rank, world size, device). Under torchrun (WORLD_SIZE > 1) this process joins the
+    group: NCCL between GPUs, one GPU per process; gloo between CPU processes."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    device = pick_device(device_name)
+    if world == 1:
+        return 0, 1, device
+    if device.type == "cuda":
+        device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+        torch.cuda.set_device(device)
+    dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return dist.get_rank(), world, device
+
+
+def summed(world: int, *values: float, device="cpu") -> list[float]:
+    """Sum numbers over all processes (metrics of a distributed run); unchanged in a single one."""
+    if world == 1:
+        return list(values)
+    total = torch.tensor(values, dtype=torch.float64, device=device)
+    dist.all_reduce(total)
+    return total.tolist()
 
 
 def load_mnist(data_dir: str, train: bool, download: bool, limit=None):
@@ -116,32 +146,31 @@ def augment(images: torch.Tensor, generator: torch.Generator, clean_fraction: fl
     return torch.where(keep[:, None, None], images, x.clamp(0, 1))
 
 
-def as_the_app_sees_them(images: torch.Tensor) -> torch.Tensor:
+def as_the_app_sees_them(images: torch.Tensor, processes: int) -> torch.Tensor:
     """MNIST images passed through the app's own preprocessing (demo.preprocess.to_mnist:
     strokes redrawn at MNIST's typical width, re-centred), so that training also sees
-    digits exactly as drawings reach the model. Computed once per run, on every core."""
-    with multiprocessing.Pool() as pool:
+    digits exactly as drawings reach the model. Computed once per run, in parallel."""
+    with multiprocessing.Pool(processes) as pool:
         redrawn = pool.map(to_mnist, images.numpy(), chunksize=256)
     return torch.stack([torch.from_numpy(r) if r is not None else img.float() / 255 for r, img in zip(redrawn, images)])
 
 
 @torch.no_grad()
-def evaluate(model, images, labels, batch_size=1000) -> float:
+def count_correct(model, images, labels, batch_size=1000) -> int:
     model.eval()
-    correct = sum((model(images[i:i + batch_size]).argmax(1) == labels[i:i + batch_size]).sum().item()
-                  for i in range(0, len(images), batch_size))
-    return correct / len(images)
+    return sum((model(images[i:i + batch_size]).argmax(1) == labels[i:i + batch_size]).sum().item()
+               for i in range(0, len(images), batch_size))
 
 
 class Progress:
     """A one-line progress bar per epoch (redrawn on a terminal, every quarter in logs)."""
 
-    def __init__(self, epoch, epochs, steps):
+    def __init__(self, epoch, epochs, steps, show=True):
         self.epoch, self.epochs, self.steps, self.start = epoch, epochs, steps, time.time()
-        self.tty = sys.stderr.isatty()
+        self.tty, self.show = sys.stderr.isatty(), show
 
     def update(self, step, loss, acc):
-        if not (self.tty or step in {self.steps // 4, self.steps // 2, 3 * self.steps // 4}):
+        if not self.show or not (self.tty or step in {self.steps // 4, self.steps // 2, 3 * self.steps // 4}):
             return
         done = int(30 * step / self.steps)
         print(f"\repoch {self.epoch}/{self.epochs} [{'#' * done}{'.' * (30 - done)}] {step}/{self.steps} "
@@ -166,42 +195,57 @@ def plot_curves(history, path):
         draw.text((x0, y1 + 8), f"epoch 1 .. {len(values)}", fill="black")
         pts = [(x0 + (x1 - x0) * (j / max(1, len(values) - 1)), y1 - (y1 - y0) * (v - lo) / (hi - lo))
                for j, v in enumerate(values)]
-        draw.line(pts, fill=colour, width=2) if len(pts) > 1 else draw.ellipse([pts[0][0] - 2, pts[0][1] - 2, pts[0][0] + 2, pts[0][1] + 2], fill=colour)
+        if len(pts) > 1:
+            draw.line(pts, fill=colour, width=2)
+        else:
+            draw.ellipse([pts[0][0] - 2, pts[0][1] - 2, pts[0][0] + 2, pts[0][1] + 2], fill=colour)
     atomic_write(path, lambda f: img.save(f, format="PNG"))
 
 
 def main(argv=None):
     args = parse_args(argv)
-    device = pick_device(args.device)
     out = Path(args.out)
     checkpoint_path = out.with_suffix(".ckpt")
 
     if args.eval_only:
+        device = pick_device(args.device)
         weights = args.weights or args.out
         try:
             model = load_model(weights).to(device)
         except WeightsError as exc:
             sys.exit(f"error: {exc}")
         test_x, test_y = load_mnist(args.data_dir, train=False, download=not args.no_download, limit=args.test_limit)
-        accuracy = evaluate(model, test_x.to(device).float() / 255, test_y.to(device))
-        print(json.dumps({"test_accuracy": accuracy, "n": len(test_y), "params": model.num_params(),
+        correct = count_correct(model, test_x.to(device).float() / 255, test_y.to(device))
+        print(json.dumps({"test_accuracy": correct / len(test_y), "n": len(test_y), "params": model.num_params(),
                           "weights": str(weights), "config": model.config.to_dict()}))
         return
+
+    # One process, or one of several under torchrun. Rank 0 alone prints and writes files.
+    rank, world, device = start_processes(args.device)
+    main_process = rank == 0
+    log = (lambda *a, **k: print(*a, **k, file=sys.stderr, flush=True)) if main_process else (lambda *a, **k: None)
+    if args.batch_size % world:
+        sys.exit(f"error: --batch-size {args.batch_size} must divide among {world} processes")
+    rank_batch = args.batch_size // world  # the global batch stays --batch-size, so the recipe (lr) stays too
 
     # Data: the whole of MNIST fits in memory (and on any GPU), so batches are plain slices.
     train_x, train_y = load_mnist(args.data_dir, train=True, download=not args.no_download, limit=args.train_limit)
     test_x, test_y = load_mnist(args.data_dir, train=False, download=not args.no_download, limit=args.test_limit)
-    pen_x = as_the_app_sees_them(train_x).to(device) if args.pen_fraction > 0 else None
+    processes = max(1, (os.cpu_count() or 1) // world)
+    pen_x = as_the_app_sees_them(train_x, processes).to(device) if args.pen_fraction > 0 else None
     train_x, train_y = train_x.to(device).float() / 255, train_y.to(device)
     test_x, test_y = test_x.to(device).float() / 255, test_y.to(device)
+    # Each process takes its share of a shuffled order, new every epoch (set_epoch).
+    sampler = DistributedSampler(range(len(train_x)), num_replicas=world, rank=rank, shuffle=True, seed=args.seed)
 
     # Model, optimiser, schedule, EMA of the weights.
-    torch.manual_seed(args.seed)
+    torch.manual_seed(args.seed)  # the same initial weights in every process
     config = ModelConfig(cell=args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
                          bidirectional=args.bidirectional, dropout=args.dropout)
     model = RowClassifier(config).to(device)
+    trained = DistributedDataParallel(model) if world > 1 else model  # averages gradients across processes
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    steps_per_epoch = math.ceil(len(train_x) / args.batch_size)
+    steps_per_epoch = math.ceil(len(sampler) / rank_batch)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
                                                    steps_per_epoch=steps_per_epoch, pct_start=0.2)
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema)) if args.ema > 0 else None
@@ -222,27 +266,28 @@ def main(argv=None):
             ema.load_state_dict(checkpoint["ema"])
         history, seconds = checkpoint["history"], checkpoint["seconds"]
         start_epoch = checkpoint["epoch"] + 1
-        print(f"resumed from {checkpoint_path} after epoch {checkpoint['epoch']}", file=sys.stderr)
+        log(f"resumed from {checkpoint_path} after epoch {checkpoint['epoch']}")
 
-    print(f"training {config} ({model.num_params():,} parameters) on {device}, {len(train_x)} images, "
-          f"epochs {start_epoch}..{args.epochs}", file=sys.stderr)
+    log(f"training {config} ({model.num_params():,} parameters) on {device} x {world} process(es), "
+        f"{len(train_x)} images, batch {args.batch_size}, epochs {start_epoch}..{args.epochs}")
     for epoch in range(start_epoch, args.epochs + 1):
         started = time.time()
-        model.train()
-        # Seeded per epoch, so a resumed run sees the same batches as an uninterrupted one.
-        generator = torch.Generator(device).manual_seed(args.seed * 10_000 + epoch)
-        order = torch.randperm(len(train_x), generator=generator, device=device)
-        progress = Progress(epoch, args.epochs, steps_per_epoch)
+        trained.train()
+        # Seeded per epoch (and process), so a resumed run sees the same batches as an uninterrupted one.
+        sampler.set_epoch(epoch)
+        order = torch.tensor(list(sampler), device=device)
+        generator = torch.Generator(device).manual_seed(args.seed * 10_000 + epoch * 100 + rank)
+        progress = Progress(epoch, args.epochs, steps_per_epoch, show=main_process)
         loss_sum, correct, seen = 0.0, 0, 0
         for step in range(1, steps_per_epoch + 1):
-            batch = order[(step - 1) * args.batch_size: step * args.batch_size]
+            batch = order[(step - 1) * rank_batch: step * rank_batch]
             images, labels = train_x[batch], train_y[batch]
             if pen_x is not None:
                 as_drawn = torch.rand(len(batch), generator=generator, device=device) < args.pen_fraction
                 images = torch.where(as_drawn[:, None, None], pen_x[batch], images)
             if args.augment:
                 images = augment(images, generator, args.clean_fraction)
-            logits = model(images)
+            logits = trained(images)
             loss = F.cross_entropy(logits, labels, label_smoothing=args.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -255,38 +300,56 @@ def main(argv=None):
             correct += (logits.argmax(1) == labels).sum().item()
             seen += len(batch)
             progress.update(step, loss_sum / seen, correct / seen)
-        if progress.tty:
+        if progress.tty and main_process:
             print(file=sys.stderr)
 
+        # Metrics over all processes: each evaluates its share of the test set.
         evaluated = ema.module if ema is not None else model
-        test_accuracy = evaluate(evaluated, test_x, test_y)
+        test_correct = count_correct(evaluated, test_x[rank::world], test_y[rank::world])
+        loss_sum, correct, seen, test_correct = summed(world, loss_sum, correct, seen, test_correct, device=device)
+        test_accuracy = test_correct / len(test_y)
         seconds += time.time() - started
         history.append({"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
                         "test_accuracy": test_accuracy, "seconds": round(seconds, 1)})
-        print(f"epoch {epoch}/{args.epochs}: train loss {loss_sum / seen:.4f}, test accuracy "
-              f"{test_accuracy:.2%} ({len(test_y)} images), {seconds:.0f}s so far", file=sys.stderr, flush=True)
-        atomic_torch_save({"format": "row-rnn-checkpoint-v1", "epoch": epoch, "args": vars(args),
-                           "config": config.to_dict(), "model": model.state_dict(),
-                           "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
-                           "ema": ema.state_dict() if ema is not None else {}, "history": history,
-                           "seconds": seconds}, checkpoint_path)
-        plot_curves(history, out.with_suffix(".curves.png"))
+        log(f"epoch {epoch}/{args.epochs}: train loss {loss_sum / seen:.4f}, test accuracy "
+            f"{test_accuracy:.2%} ({len(test_y)} images), {seconds:.0f}s so far")
+        if main_process:
+            atomic_torch_save({"format": "row-rnn-checkpoint-v1", "epoch": epoch, "args": vars(args),
+                               "config": config.to_dict(), "model": model.state_dict(),
+                               "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+                               "ema": ema.state_dict() if ema is not None else {}, "history": history,
+                               "seconds": seconds}, checkpoint_path)
+            plot_curves(history, out.with_suffix(".curves.png"))
 
     # The weights the app loads, and the model card beside them.
-    final = (ema.module if ema is not None else model).cpu().eval()
-    card = {
-        "weights": out.name, "config": config.to_dict(), "params": final.num_params(),
-        "test_accuracy": history[-1]["test_accuracy"], "n_test": len(test_y), "n_train": len(train_x),
-        "command": "python " + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
-        "seconds": round(seconds, 1), "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(),
-        "threads": torch.get_num_threads(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-        "torch": torch.__version__, "recipe": {k: v for k, v in vars(args).items() if k not in {"out", "weights", "resume", "eval_only"}},
-        "history": history,
-    }
-    save_model(final, out, metadata={"test_accuracy": card["test_accuracy"], "date": card["date"]})
-    atomic_write(out.with_suffix(".json"), lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))
-    print(json.dumps({"test_accuracy": card["test_accuracy"], "n": len(test_y), "params": card["params"],
-                      "seconds": card["seconds"], "weights": str(out)}))
+    final = (ema.module if ema is not None else model).eval()
+    differs = 0.0
+    if world > 1:  # every process must hold the same weights: compare with rank 0's
+        mine = torch.cat([p.detach().flatten() for p in final.parameters()])
+        reference = mine.clone()
+        dist.broadcast(reference, src=0)
+        differs = summed(world, (mine - reference).abs().max().item(), device=device)[0]
+    if main_process:
+        launcher = f"torchrun --nproc_per_node={world} " if world > 1 else "python "
+        card = {
+            "weights": out.name, "config": config.to_dict(), "params": final.num_params(),
+            "test_accuracy": history[-1]["test_accuracy"], "n_test": len(test_y), "n_train": len(train_x),
+            "command": launcher + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
+            "seconds": round(seconds, 1), "processes": world,
+            "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+            "threads": torch.get_num_threads(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+            "torch": torch.__version__,
+            "recipe": {k: v for k, v in vars(args).items() if k not in {"out", "weights", "resume", "eval_only"}},
+            "history": history,
+        }
+        save_model(final.cpu(), out, metadata={"test_accuracy": card["test_accuracy"], "date": card["date"]})
+        atomic_write(out.with_suffix(".json"), lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))
+        print(json.dumps({"test_accuracy": card["test_accuracy"], "n": len(test_y), "params": card["params"],
+                          "seconds": card["seconds"], "processes": world,
+                          "max_weight_difference_between_processes": differs, "weights": str(out)}))
+    if world > 1:
+        dist.barrier()  # no process leaves before the files are written
+        dist.destroy_process_group()
 
 
 if __name__ == "__main__":

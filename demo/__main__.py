@@ -1,4 +1,4 @@
-"""python -m demo [--weights PATH] [--host 127.0.0.1] [--port N] [--share] [--auth user:pass]"""
+"""python -m demo [--weights PATH] [--host 127.0.0.1] [--port N] [--share] [--auth user:pass] ..."""
 import argparse
 import os
 import sys
@@ -9,9 +9,6 @@ from model import WeightsError, load_model
 
 from .app import build_app
 
-QUEUE_SIZE = 64  # requests waiting beyond this get "queue full, try again"
-CONCURRENCY = 2  # predictions at once: one per core, each on one torch thread
-
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m demo", description="The row-LSTM digit explainer.")
@@ -21,6 +18,10 @@ def main(argv=None):
     p.add_argument("--share", action="store_true", help="ask Gradio for a public link")
     p.add_argument("--auth", default=os.environ.get("DEMO_AUTH"),
                    help="require a login, as user:password (or set DEMO_AUTH)")
+    p.add_argument("--queue-size", type=int, default=256,
+                   help="requests that may wait; beyond it a client is told the queue is full")
+    p.add_argument("--concurrency", type=int, default=os.cpu_count() or 1,
+                   help="predictions run at once (default: one per core, each on one torch thread)")
     args = p.parse_args(argv)
 
     try:
@@ -35,7 +36,7 @@ def main(argv=None):
         auth = (user, password)
 
     torch.set_num_threads(1)  # a one-image LSTM is fastest on one thread; requests run side by side
-    app = build_app(model).queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+    app = build_app(model).queue(max_size=args.queue_size, default_concurrency_limit=args.concurrency)
     app.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                max_file_size="10mb", show_error=False, prevent_thread_lock=True)
     if args.share and not app.share_url:
@@ -43,6 +44,7 @@ def main(argv=None):
         print(f"warning: --share could not create a public link (no internet access?); "
               f"the app is serving locally only, at {app.local_url}", file=sys.stderr, flush=True)
     app.block_thread()
+
 
 if __name__ == "__main__":
     main()

@@ -4,6 +4,7 @@
 becomes MNIST's 28x28 (demo.preprocess), the model is traced row by row (model.trace),
 and every view is drawn (demo.views). The app only wires these together.
 """
+import io
 from pathlib import Path
 
 import gradio as gr
@@ -11,7 +12,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from model import RowClassifier, trace
+from gradio.data_classes import ImageData
+from gradio.processing_utils import hash_bytes
+
+from model import RowClassifier, atomic_write, trace
 
 from . import views
 from .preprocess import MAX_SIDE, DrawingError, to_mnist
@@ -78,6 +82,13 @@ class Predictor:
             return None, None, None, None, None, EMPTY_STATUS
         return self.views(image)
 
+    def predict_canvas(self, data_url):
+        """The page's canvas sends image data URLs, and only those are read: a string that is
+        a path would make to_mnist open a file on this server."""
+        if data_url and not (isinstance(data_url, str) and data_url.startswith("data:image/")):
+            raise gr.Error("Could not read the drawing: the canvas sends image data URLs only.", print_exception=False)
+        return self.predict(data_url)
+
 
 class Sketchpad(gr.Sketchpad):
     """gr.Sketchpad whose unreadable or oversized uploads get a clear message, not a server error."""
@@ -89,6 +100,27 @@ class Sketchpad(gr.Sketchpad):
             why = "it is too large" if isinstance(exc, Image.DecompressionBombError) else "it is not a readable image"
             raise gr.Error(f"Could not read the drawing: {why}. Send a PNG or JPEG of at most "
                            f"{MAX_SIDE}x{MAX_SIDE} px.", print_exception=False) from None
+
+
+class Picture(gr.Image):
+    """gr.Image that writes its PNG itself: with fast settings (most of a response's time is
+    PNG encoding), and atomically. Identical pictures (two users drawing the same thing, an
+    API client resending an image) land on the same content-addressed cache path, and
+    gr.Image's plain write lets one request's download read another's half-written file."""
+
+    is_template = True  # the page draws it with gr.Image's own front end
+
+    def postprocess(self, value):
+        if value is None:
+            return None
+        image = value if isinstance(value, Image.Image) else Image.fromarray(value)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", compress_level=1)
+        data = buffer.getvalue()
+        path = Path(self.GRADIO_CACHE) / hash_bytes(data) / "view.png"
+        if not path.exists():
+            atomic_write(path, lambda f: f.write(data))
+        return ImageData(path=str(path), orig_name=path.name)
 
 
 CANVAS_HTML = """
@@ -115,8 +147,8 @@ def build_app(model: RowClassifier) -> gr.Blocks:
                     f"A {model.config.num_layers}-layer {model.config.cell.upper()} with "
                     f"{model.config.hidden_size} units per layer reads your drawing as 28 rows of "
                     "28 pixels, top to bottom, and answers after the last row.")
-        figure = lambda elem_id: gr.Image(show_label=False, interactive=False, format="png",  # noqa: E731
-                                          buttons=["download", "fullscreen"], elem_id=elem_id)
+        figure = lambda elem_id: Picture(show_label=False, interactive=False, format="png",  # noqa: E731
+                                         buttons=["download", "fullscreen"], elem_id=elem_id)
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
                 canvas = gr.HTML(value="", html_template=CANVAS_HTML, css_template=CANVAS_CSS,
@@ -124,7 +156,7 @@ def build_app(model: RowClassifier) -> gr.Blocks:
                 status = gr.Markdown(EMPTY_STATUS, elem_id="status")
                 with gr.Row():
                     label = gr.Label(num_top_classes=10, label="Prediction", elem_id="prediction", min_width=150)
-                    model_input = gr.Image(label="What the model reads (28x28)", interactive=False, format="png",
+                    model_input = Picture(label="What the model reads (28x28)", interactive=False, format="png",
                                            buttons=["download"], elem_id="model-input", min_width=150)
             with gr.Column(scale=2):
                 with gr.Tab("Hidden state per row"):
@@ -138,7 +170,7 @@ def build_app(model: RowClassifier) -> gr.Blocks:
 
         # The page: the canvas sends a PNG data URL while drawing; only the latest waiting
         # drawing is kept (always_last), so a slow server never falls behind the pen.
-        canvas.change(predictor.predict, canvas, outputs, api_name="draw", api_visibility="private", trigger_mode="always_last",
+        canvas.change(predictor.predict_canvas, canvas, outputs, api_name="draw", api_visibility="private", trigger_mode="always_last",
                       show_progress="hidden", queue=True)
         # The API: one input, a Sketchpad value ({background, layers, composite}).
         sketchpad = Sketchpad(visible=False, type="numpy", label="drawing")

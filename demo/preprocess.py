@@ -5,7 +5,7 @@
 HxWx4 uint8; dark ink on a light background, light ink on a dark one, or ink in the alpha
 channel), a PIL image, an image file path, or an image data URL (what the app's canvas
 sends). It returns a float32 (28, 28) array in [0, 1], white ink on black, or None when
-there is no ink. Anything else raises DrawingError (a ValueError) with a clear message.
+there is no ink, or only a dot or blob with no pen line in it. Anything else raises DrawingError (a ValueError) with a clear message.
 
 The steps, as MNIST's authors describe theirs, plus one for stroke width:
 1. ink map: how far each pixel is from the background colour;
@@ -25,10 +25,12 @@ import numpy as np
 from PIL import Image
 
 MAX_SIDE = 4096  # larger images are refused (memory stays bounded)
+MAX_DATA_URL = 16 * 2**20  # characters; the app's canvas sends a few kB
 INK_THRESHOLD = 0.2  # weaker marks (anti-aliasing fringes, paper noise) are not ink
 WORK_SIDE = 72  # longest side of the working image for the stroke-width step
 BOX_SIDE = 20  # MNIST: the digit's bounding box is scaled to 20 px ...
 CANVAS = 28  # ... and centred by mass in a 28x28 field
+MIN_PEN_PATH = 0.15  # a pen path shorter than this share of the ink's size is a dot
 PEN_WIDTH_FRACTION = 0.148  # MNIST's typical stroke width / skeleton extent (measured on MNIST test)
 
 
@@ -43,8 +45,8 @@ def _read_image(source) -> np.ndarray:
     if isinstance(source, str) and source.startswith("data:"):
         if not source.startswith("data:image/") or ";base64," not in source:
             raise DrawingError("expected an image data URL (data:image/png;base64,...)")
-        if len(source) > 4 * MAX_SIDE * MAX_SIDE:
-            raise DrawingError("the image data URL is too large")
+        if len(source) > MAX_DATA_URL:
+            raise DrawingError(f"the image data URL is too large (over {MAX_DATA_URL // 2**20} MB)")
         try:
             source = io.BytesIO(base64.b64decode(source.split(";base64,", 1)[1], validate=True))
         except binascii.Error:
@@ -233,10 +235,12 @@ def to_mnist(value) -> np.ndarray | None:
     top, bottom, left, right = _bbox(mask)
     work = _scale_longest_side(np.where(mask, ink, 0)[top:bottom, left:right], WORK_SIDE)
     skeleton = skeletonize(work >= 0.25)
-    if not skeleton.any():  # a speck that vanished when scaled
-        skeleton = work >= work.max() / 2
+    if not skeleton.any():
+        return None
     top, bottom, left, right = _bbox(skeleton)
     extent = max(bottom - top, right - left, 1)
+    if extent < MIN_PEN_PATH * WORK_SIDE:  # a dot or blob, no line to read: not a digit
+        return None
     strokes = redraw_strokes(skeleton[top:bottom, left:right], radius=PEN_WIDTH_FRACTION * extent / 2)
     digit = _scale_longest_side(strokes.astype(np.float32), BOX_SIDE)
     return np.clip(_centre_by_mass(digit), 0, 1).astype(np.float32)

@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root: `model`, `demo`, `train`
 
-from tests.helpers import IN_CI, MNIST_DIR  # noqa: E402
+from tests.helpers import IN_CI, MNIST_DIR, listening_addresses, running_app  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +14,17 @@ def mnist_dir():
     if not (MNIST_DIR / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists():
         (pytest.fail if IN_CI else pytest.skip)(f"MNIST not found at {MNIST_DIR}")
     return MNIST_DIR
+
+
+@pytest.fixture(scope="session")
+def app():
+    """One real `python -m demo` (default weights, default host) shared by the server tests."""
+    with running_app() as app:
+        assert listening_addresses(app.port) == {"0100007F"}, "the app must bind 127.0.0.1 only by default"
+        yield app
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    from gradio_client import Client
+    return Client(app.url, verbose=False)

@@ -2,17 +2,17 @@
 mouse on the page, waits for the prediction and the heatmap, clears, and saves a screenshot."""
 import pytest
 
-from tests.helpers import CHROMIUM_ARGS, ROOT, chromium_or_fail, draw_on_canvas, running_app
+from tests.helpers import CHROMIUM_ARGS, ROOT, chromium_or_fail, draw_on_canvas
 
 LABEL = 'h2[data-testid="label-output-value"]'
 SCREENSHOT = ROOT / "tests" / "artifacts" / "page.png"
 
 
 @pytest.fixture(scope="module")
-def page():
+def page(app):
     executable = chromium_or_fail(pytest)
     from playwright.sync_api import sync_playwright
-    with running_app() as app, sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors = []

@@ -7,21 +7,25 @@ through the app's own path: `demo.preprocess.to_mnist` and the model. The score 
 work on drawn digits; the project's hidden benchmark (other writers, real pen strokes) is
 what counts.
 
-    .venv/bin/python -m tests.benchmarks.drawn_digits [--n 2000] [--weights PATH] [--naive]
+    .venv/bin/python -m tests.benchmarks.drawn_digits [--n 2000] [--weights PATH] [--naive] [--update-card]
 
---naive also scores plain resizing of the whole canvas to 28x28 (what many demos do).
+--naive also scores plain resizing of the whole canvas to 28x28 (what many demos do);
+--update-card writes the score into the weights' model card (the .json beside them).
 """
 import argparse
 import json
 import math
+import sys
 import time
+from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
 from demo.preprocess import skeletonize, to_mnist
-from model import load_model
+from model import DEFAULT_WEIGHTS, atomic_write, load_model
 from tests.helpers import MNIST_DIR
 
 NEIGHBOURS = [(0, 1), (1, -1), (1, 0), (1, 1)]  # each skeleton edge drawn once
@@ -76,6 +80,7 @@ def main():
     p.add_argument("--data-dir", default=str(MNIST_DIR))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--naive", action="store_true")
+    p.add_argument("--update-card", action="store_true")
     args = p.parse_args()
     from torchvision.datasets import MNIST
     test = MNIST(args.data_dir, train=False, download=False)
@@ -97,6 +102,12 @@ def main():
             naive_pred = model(torch.from_numpy(np.stack([naive(d) for d in drawings]))).argmax(1).numpy()
         result["naive_resize_accuracy"] = round(float((naive_pred == labels).mean()), 4)
     print(json.dumps(result))
+    if args.update_card:
+        card_path = Path(args.weights or DEFAULT_WEIGHTS).with_suffix(".json")
+        card = json.loads(card_path.read_text())
+        card["drawn_digits"] = {**result, "command": "python -m tests.benchmarks.drawn_digits " + " ".join(sys.argv[1:]),
+                                "date": datetime.now(timezone.utc).strftime("%Y-%m-%d")}
+        atomic_write(card_path, lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))
 
 
 if __name__ == "__main__":

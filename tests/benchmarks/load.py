@@ -1,0 +1,84 @@
+"""Many users at once: N concurrent gradio_client clients send real drawings to the app.
+
+Starts `python -m demo` on 127.0.0.1 (traffic stays on this machine), then for each N runs N
+client threads, each sending drawings one after another for a fixed time, and prints, per N,
+requests/s, latency p50/p95/p99 (submit to result) and errors. Targets: 0 errors at every N;
+p95 <= 300 ms at N = 16 on this 2-core CPU.
+
+    .venv/bin/python -m tests.benchmarks.load [--users 1 4 16 64] [--seconds 20]
+"""
+import argparse
+import json
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from tests.helpers import draw_digit, running_app
+
+
+def drawings(folder: Path) -> list:
+    """Sketchpad values of real drawings: several digits, sizes, places and brushes."""
+    rng = np.random.default_rng(0)
+    values = []
+    for i, digit in enumerate("7041271024"):
+        path = folder / f"d{i}.png"
+        Image.fromarray(draw_digit(digit, canvas=int(rng.integers(280, 600)), size=rng.uniform(0.4, 0.8),
+                                   centre=(rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6)),
+                                   pen=rng.uniform(0.02, 0.05))).save(path)
+        values.append({"background": None, "layers": [], "composite": handle_file(str(path))})
+    return values
+
+
+def run(url: str, users: int, seconds: float, values: list) -> dict:
+    latencies, errors, lock = [], [], threading.Lock()
+    # ssl_verify=False: the app is plain http on loopback, and with verification on, the client
+    # builds a TLS context for every request (~80 ms of CPU), which would load this 2-core
+    # machine more than the server does.
+    clients = [Client(url, verbose=False, ssl_verify=False) for _ in range(users)]
+    stop = time.time() + seconds
+
+    def user(client, offset):
+        i = offset
+        while time.time() < stop:
+            start = time.perf_counter()
+            try:
+                client.predict(values[i % len(values)], api_name="/predict")
+                with lock:
+                    latencies.append(time.perf_counter() - start)
+            except Exception as exc:  # counted, and the user goes on
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {str(exc)[:100]}")
+            i += 1
+
+    began = time.time()
+    threads = [threading.Thread(target=user, args=(c, n)) for n, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.time() - began
+    ms = np.asarray(latencies) * 1000
+    return {"users": users, "requests": len(ms), "errors": len(errors), "requests_per_s": round(len(ms) / elapsed, 1),
+            "p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),
+            "p99_ms": round(float(np.percentile(ms, 99)), 1), "first_errors": sorted(set(errors))[:3]}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--users", type=int, nargs="+", default=[1, 4, 16, 64])
+    p.add_argument("--seconds", type=float, default=20)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as folder, running_app() as app:
+        values = drawings(Path(folder))
+        Client(app.url, verbose=False, ssl_verify=False).predict(values[0], api_name="/predict")  # warm up
+        for users in args.users:
+            print(json.dumps(run(app.url, users, args.seconds, values)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""Strangers on a shared link: bad input, a full queue, faults at start-up, logins, and
+no file of the server readable through the app but what it means to serve."""
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from demo.app import EMPTY_STATUS, Predictor
+from model import ModelConfig, RowClassifier, load_model, save_model
+from tests.helpers import ROOT, draw_digit, running_app
+
+
+def digit_with_dot():
+    img = np.full((300, 300, 3), 255, np.uint8)
+    img[140:152, 140:152] = 0
+    return img
+
+
+def one_pixel():
+    img = np.zeros((1, 1, 3), np.uint8)  # one black pixel
+    return img
+
+
+# name -> (what to send as the composite image, expected: a digit, "empty" or "error")
+BAD_INPUT = {
+    "blank canvas": (np.full((280, 280, 3), 255, np.uint8), "empty"),
+    "canvas full of ink": (np.zeros((280, 280, 3), np.uint8), "empty"),
+    "a single dot": (digit_with_dot(), "empty"),
+    "1x1 image": (one_pixel(), "empty"),
+    "4000x4000 image": (draw_digit("7", canvas=4000, pen=0.02), "7"),
+    "RGB image": (draw_digit("4"), "4"),
+    "greyscale image": (draw_digit("0")[..., 0], "0"),
+    "white ink on black": (255 - draw_digit("7"), "7"),
+    "RGBA, ink in alpha": (np.dstack([np.zeros((400, 400, 3), np.uint8), 255 - draw_digit("2")[..., 0]]), "2"),
+    "5000x5000 image (over the cap)": (np.full((5000, 5000), 255, np.uint8), "error"),
+    "not an image file": (b"%PDF-1.4 this is not an image", "error"),
+    "empty file": (b"", "error"),
+}
+
+
+def check_alive(client):
+    assert client.predict({"composite": handle_file(str(ROOT / "docs" / "screenshot.png"))}, api_name="/predict")
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUT))
+def test_bad_input_through_the_api(client, tmp_path, name):
+    content, expected = BAD_INPUT[name]
+    path = tmp_path / "upload.png"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        Image.fromarray(content).save(path)
+    value = {"background": None, "layers": [], "composite": handle_file(str(path))}
+    if expected == "error":
+        with pytest.raises(Exception, match="Could not read the drawing"):
+            client.predict(value, api_name="/predict")
+    else:
+        label, *images, status = client.predict(value, api_name="/predict")
+        if expected == "empty":
+            assert not label or not label.get("confidences"), "no prediction for an empty drawing"
+            assert status == EMPTY_STATUS and all(i is None for i in images)
+        else:
+            assert label["label"] == expected
+    # Whatever came before, the server keeps answering.
+    label, *_ = client.predict({"composite": handle_file(str(_seven(tmp_path)))}, api_name="/predict")
+    assert label["label"] == "7"
+
+
+def _seven(tmp_path):
+    path = tmp_path / "seven.png"
+    Image.fromarray(draw_digit("7")).save(path)
+    return path
+
+
+@pytest.mark.parametrize("value", [None, {}, {"background": None, "layers": [], "composite": None}])
+def test_no_value_gives_no_prediction(client, value):
+    label, *images, status = client.predict(value, api_name="/predict")
+    assert not label or not label.get("confidences")
+    assert status == EMPTY_STATUS
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    return Predictor(load_model())
+
+
+@pytest.mark.parametrize("value, message", [
+    (np.array([[np.nan, 1.0], [0.0, 0.0]]), "NaN"),
+    (np.full((20, 20), np.inf), "NaN or infinite"),
+    (np.zeros((20, 20), complex), "dtype"),
+    (np.zeros((20, 20, 2), np.uint8), "shaped"),
+    ("data:image/png;base64,AAAA", "not a readable image"),
+    (object(), "cannot read a drawing"),
+])
+def test_bad_arrays_and_values_are_clear_errors(predictor, value, message):
+    with pytest.raises(gr.Error, match=message):
+        predictor.predict(value)
+
+
+@pytest.mark.parametrize("value", ["/etc/passwd", str(ROOT / "docs" / "screenshot.png"), "weights/default.pt",
+                                   "data:text/html;base64,PGgxPg=="])
+def test_the_page_canvas_reads_image_data_urls_only(predictor, value):
+    """A path sent as the canvas value must never make the server open a file."""
+    with pytest.raises(gr.Error, match="data URLs only|not a readable image|image data URL"):
+        predictor.predict_canvas(value)
+
+
+# A file of the server, and bytes that would show it was served.
+FILE_PROBES = [("/etc/passwd", b"root:"), (str(ROOT / "weights" / "default.pt"), b"PK"),
+               (str(ROOT / "demo" / "app.py"), b"import gradio"), ("weights/default.pt", b"PK"),
+               ("../weights/default.pt", b"PK"), ("..%2f..%2f..%2f..%2fetc%2fpasswd", b"root:"),
+               (str(ROOT / ".git" / "config"), b"[core]")]
+
+
+@pytest.mark.parametrize("path, marker", FILE_PROBES)
+def test_file_routes_refuse_files_outside_what_the_app_serves(app, path, marker):
+    for route in ("gradio_api/file=", "file=", "gradio_api/file/"):
+        url = app.url + route + (path if "%" in path else urllib.parse.quote(path))
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body = response.read()
+        except urllib.error.HTTPError as exc:
+            assert exc.code in (400, 403, 404, 405), url
+        else:
+            assert marker not in body, f"{url} served the file"
+
+
+def test_queue_full_tells_the_client_and_the_server_recovers(tmp_path):
+    seven = str(_seven(tmp_path))
+    with running_app("--queue-size", "1", "--concurrency", "1") as app:
+        client = Client(app.url, verbose=False)
+        jobs = [client.submit({"composite": handle_file(seven)}, api_name="/predict") for _ in range(16)]
+        outcomes = []
+        for job in jobs:
+            try:
+                job.result(timeout=60)
+                outcomes.append("ok")
+            except Exception as exc:
+                outcomes.append(str(exc))
+        assert "ok" in outcomes
+        assert any("full" in o.lower() for o in outcomes), outcomes
+        time.sleep(1)
+        label, *_ = client.predict({"composite": handle_file(seven)}, api_name="/predict")
+        assert label["label"] == "7"
+
+
+def test_login_is_required_when_auth_is_set(tmp_path):
+    seven = str(_seven(tmp_path))
+    with running_app("--auth", "teacher:s3cret") as app:
+        with pytest.raises(Exception):
+            Client(app.url, verbose=False).predict({"composite": handle_file(seven)}, api_name="/predict")
+        client = Client(app.url, verbose=False, auth=("teacher", "s3cret"))
+        label, *_ = client.predict({"composite": handle_file(seven)}, api_name="/predict")
+        assert label["label"] == "7"
+
+
+def _damaged(tmp_path, kind):
+    path = tmp_path / f"{kind}.pt"
+    if kind == "missing":
+        return path, "not found"
+    model = RowClassifier(ModelConfig(hidden_size=8, num_layers=1))
+    save_model(model, path)
+    data = path.read_bytes()
+    if kind == "truncated":
+        path.write_bytes(data[: len(data) // 3])
+        return path, "truncated or corrupted"
+    if kind == "corrupted":
+        path.write_bytes(bytes(b ^ 0x5A for b in data))
+        return path, "truncated or corrupted"
+    blob = torch.load(path, weights_only=True)  # "another config": tensors that do not fit the config
+    blob["config"]["num_layers"] = 2
+    torch.save(blob, path)
+    return path, "do not fit its config"
+
+
+@pytest.mark.parametrize("kind", ["missing", "truncated", "corrupted", "another config"])
+def test_bad_weights_stop_the_app_with_one_clear_line(tmp_path, kind):
+    path, message = _damaged(tmp_path, kind)
+    proc = subprocess.run([sys.executable, "-m", "demo", "--weights", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
