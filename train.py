@@ -179,19 +179,21 @@ class Progress:
 
 
 def plot_curves(history, path):
-    """Loss and test accuracy per epoch as a small PNG, drawn with Pillow."""
+    """Training loss and test error per epoch as a small PNG, drawn with Pillow."""
     from PIL import Image, ImageDraw
     w, h, pad = 640, 300, 40
     img = Image.new("RGB", (w, h), "white")
     draw = ImageDraw.Draw(img)
-    panels = [("train loss", [e["train_loss"] for e in history], (31, 119, 180)),
-              ("test accuracy %", [100 * e["test_accuracy"] for e in history], (214, 39, 40))]
-    for i, (title, values, colour) in enumerate(panels):
+    # Test error on a log scale: the last tenths of a percent are the interesting part.
+    panels = [("train loss", [e["train_loss"] for e in history], (31, 119, 180), None),
+              ("test error % (log scale)", [100 * (1 - e["test_accuracy"]) for e in history], (214, 39, 40), math.log10)]
+    for i, (title, shown, colour, scale) in enumerate(panels):
+        values = [scale(max(v, 1e-3)) for v in shown] if scale else shown
         x0, x1, y0, y1 = pad + i * w // 2, (i + 1) * w // 2 - 10, pad, h - pad
         draw.rectangle([x0, y0, x1, y1], outline="black")
         lo, hi = min(values), max(values)
         lo, hi = (lo - 0.5, hi + 0.5) if hi - lo < 1e-9 else (lo, hi)
-        draw.text((x0, 10), f"{title}: {values[-1]:.4g} (min {lo:.4g}, max {hi:.4g})", fill="black")
+        draw.text((x0, 10), f"{title}: last {shown[-1]:.4g}, min {min(shown):.4g}, max {max(shown):.4g}", fill="black")
         draw.text((x0, y1 + 8), f"epoch 1 .. {len(values)}", fill="black")
         pts = [(x0 + (x1 - x0) * (j / max(1, len(values) - 1)), y1 - (y1 - y0) * (v - lo) / (hi - lo))
                for j, v in enumerate(values)]

@@ -2,6 +2,7 @@
 resumes after being killed, evaluates, and says clearly what is wrong."""
 import json
 import math
+import random
 import signal
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import torch
 from PIL import Image
 
 import train
-from model import load_model
+from model import load_model, read_weights_file
 from tests.helpers import ROOT
 
 SMALL = ["--train-limit", "512", "--test-limit", "256", "--batch-size", "64"]
@@ -74,28 +75,35 @@ def test_cuda_without_a_gpu_is_a_clear_error(tmp_path):
     assert proc.returncode != 0 and "no CUDA device" in proc.stderr
 
 
-def test_killed_run_keeps_old_weights_and_resume_matches_an_uninterrupted_run(tmp_path, mnist_dir):
+def test_killed_runs_keep_old_weights_and_resume_matches_an_uninterrupted_run(tmp_path, mnist_dir):
     args = ["--data-dir", str(mnist_dir), "--epochs", "6", "--device", "cpu", *SMALL]
     # An uninterrupted reference run.
     run_train(*args, "--out", str(tmp_path / "reference.pt"))
-    # Earlier weights at the target path, then a run killed with SIGKILL after its first checkpoint.
-    out = tmp_path / "w.pt"
+    # Earlier weights at the target path, then runs killed with SIGKILL at random moments.
+    out, checkpoint = tmp_path / "w.pt", tmp_path / "w.ckpt"
     run_train("--data-dir", str(mnist_dir), "--epochs", "1", "--out", str(out), *SMALL)
-    out.with_suffix(".ckpt").unlink()
+    checkpoint.unlink()
     before = load_model(out).state_dict()
-    proc = subprocess.Popen([sys.executable, "train.py", *args, "--out", str(out)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while not out.with_suffix(".ckpt").exists():
-        assert proc.poll() is None and time.time() < deadline, "the run ended before its first checkpoint"
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    killed_after = torch.load(out.with_suffix(".ckpt"), weights_only=True)["epoch"]
+    rng = random.Random(0)
+    for attempt in range(4):
+        proc = subprocess.Popen([sys.executable, "train.py", *args, "--out", str(out)], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if attempt < 3:  # anywhere: start-up, data, training, writing a checkpoint
+            time.sleep(rng.uniform(0.5, 6.0))
+        else:  # and once surely after a checkpoint, to resume from
+            deadline = time.time() + 120
+            while not checkpoint.exists():
+                assert proc.poll() is None and time.time() < deadline, "the run ended before its first checkpoint"
+                time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        # The old weights are still there and whole; any checkpoint left behind is whole too.
+        for name, tensor in load_model(out).state_dict().items():
+            assert torch.equal(tensor, before[name])
+        if checkpoint.exists():
+            read_weights_file(checkpoint)
+    killed_after = torch.load(checkpoint, weights_only=True)["epoch"]
     assert killed_after < 6, "the run finished before it was killed"
-    # The old weights are still there and whole.
-    for name, tensor in load_model(out).state_dict().items():
-        assert torch.equal(tensor, before[name])
     # --resume finishes the run, and ends where the uninterrupted run ended.
     resumed = run_train(*args, "--out", str(out), "--resume")
     assert f"after epoch {killed_after}" in resumed.stderr
