@@ -10,10 +10,9 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import torch
-from PIL import Image
-
 from gradio.data_classes import ImageData
 from gradio.processing_utils import hash_bytes
+from PIL import Image
 
 from model import RowClassifier, atomic_write, trace
 
