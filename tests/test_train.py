@@ -77,8 +77,10 @@ def test_cuda_without_a_gpu_is_a_clear_error(tmp_path):
 
 def test_killed_runs_keep_old_weights_and_resume_matches_an_uninterrupted_run(tmp_path, mnist_dir):
     args = ["--data-dir", str(mnist_dir), "--epochs", "6", "--device", "cpu", *SMALL]
-    # An uninterrupted reference run.
+    # An uninterrupted reference run, timed: the killed runs below die well before their end.
+    started = time.time()
     run_train(*args, "--out", str(tmp_path / "reference.pt"))
+    duration = time.time() - started
     # Earlier weights at the target path, then runs killed with SIGKILL at random moments.
     out, checkpoint = tmp_path / "w.pt", tmp_path / "w.ckpt"
     run_train("--data-dir", str(mnist_dir), "--epochs", "1", "--out", str(out), *SMALL)
@@ -88,8 +90,8 @@ def test_killed_runs_keep_old_weights_and_resume_matches_an_uninterrupted_run(tm
     for attempt in range(4):
         proc = subprocess.Popen([sys.executable, "train.py", *args, "--out", str(out)], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if attempt < 3:  # anywhere: start-up, data, training, writing a checkpoint
-            time.sleep(rng.uniform(0.5, 6.0))
+        if attempt < 3:  # anywhere in the first 60%: start-up, data, training, writing a checkpoint
+            time.sleep(rng.uniform(0.05, 0.6) * duration)
         else:  # and once surely after a checkpoint, to resume from
             deadline = time.time() + 120
             while not checkpoint.exists():
