@@ -56,7 +56,9 @@ def _read_image(source) -> np.ndarray:
             return _pil_to_array(image)
     except DrawingError:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise DrawingError(f"the image is too large; the limit is {MAX_SIDE} px per side") from None
+    except (OSError, SyntaxError, ValueError):
         raise DrawingError("the file is not a readable image (PNG, JPEG, WebP, ...)") from None
 
 

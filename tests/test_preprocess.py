@@ -148,3 +148,11 @@ def test_preprocess_does_not_import_gradio():
     code = "import sys, demo.preprocess; print('gradio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=__import__("tests.helpers").helpers.ROOT)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_an_image_over_pillows_pixel_limit_says_too_large(tmp_path, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # as the app lowers it, but smaller
+    path = tmp_path / "big.png"
+    Image.new("L", (100, 100), 255).save(path)  # 10,000 px: over twice the limit
+    with pytest.raises(DrawingError, match="too large"):
+        to_mnist(str(path))
