@@ -137,8 +137,8 @@ def compose(panels: list[Panel], title: str) -> Image.Image:
     return image
 
 
-def _directions(trace: RowTrace, layer: int):
-    """(name, index) of each direction of a layer; the backward one reads from row 28 up."""
+def _directions(trace: RowTrace):
+    """(name, index) of each direction; the backward one reads from row 28 up ("" when only one)."""
     names = ["forward", "backward (reads 28 -> 1)"][:trace.hidden.shape[1]]
     return [(name if len(names) > 1 else "", d) for d, name in enumerate(names)]
 
@@ -148,7 +148,7 @@ def hidden_state_figure(image: np.ndarray, trace: RowTrace) -> Image.Image:
     hidden = trace.hidden[:, :, 0].numpy()  # (layer, direction, row, unit) of the first image
     panels = [input_panel(image)]
     for layer in range(hidden.shape[0]):
-        for name, d in _directions(trace, layer):
+        for name, d in _directions(trace):
             units = hidden.shape[-1]
             last = layer == hidden.shape[0] - 1 and d == hidden.shape[1] - 1
             panels.append(heat_panel(np.abs(hidden[layer, d]), f"layer {layer + 1} {name} |h_t|".replace("  ", " "),
@@ -171,7 +171,7 @@ def gates_figure(image: np.ndarray, trace: RowTrace) -> Image.Image:
     """Cell state and gates of the top layer, per row (whatever the cell type has)."""
     panels = [input_panel(image)]
     layer = trace.hidden.shape[0] - 1
-    for name, d in _directions(trace, layer):
+    for name, d in _directions(trace):
         suffix = f" {name.split()[0]}" if name else ""
         if trace.cell is not None:  # shown squashed, as it enters h_t = o_t * tanh(c_t)
             cell = np.tanh(trace.cell[layer, d, 0].numpy())
