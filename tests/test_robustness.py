@@ -1,5 +1,6 @@
 """Strangers on a shared link: bad input, a full queue, faults at start-up, logins, and
 no file of the server readable through the app but what it means to serve."""
+import json
 import subprocess
 import sys
 import time
@@ -190,3 +191,41 @@ def test_bad_weights_stop_the_app_with_one_clear_line(tmp_path, kind):
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], proc.stderr
+
+
+def page_event(app, value, session="robustness"):
+    """Send `value` as the page's canvas does, through Gradio's queue, and return the
+    completed message (the page's own private endpoint, not the public API)."""
+    import httpx
+    config = httpx.get(app.url + "config", timeout=10).json()
+    draw = next(d for d in config["dependencies"] if d.get("api_name") == "draw")
+    with httpx.Client(base_url=app.url, timeout=30) as http:
+        http.post("gradio_api/queue/join", json={"data": [value], "fn_index": draw["id"], "session_hash": session,
+                                                  "event_data": None, "trigger_id": draw["targets"][0][0]})
+        with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session}) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data:") and "process_completed" in line:
+                    return json.loads(line[5:])
+    raise AssertionError("no result from the page's endpoint")
+
+
+@pytest.mark.parametrize("value, message", [
+    ("/etc/passwd", "data URLs only"),
+    (str(ROOT / "docs" / "screenshot.png"), "data URLs only"),
+    ("data:image/png;base64,%%%", "not valid base64"),
+    ("data:image/png;base64," + "A" * 64, "not a readable image"),
+    (["not", "a", "string"], "data URLs only"),
+])
+def test_bad_values_through_the_pages_own_endpoint(app, value, message):
+    result = page_event(app, value)
+    assert not result["success"] and message in result["output"]["error"]
+    assert "Traceback" not in json.dumps(result)
+
+
+def test_a_real_canvas_value_through_the_pages_own_endpoint(app):
+    import base64
+    import io
+    buffer = io.BytesIO()
+    Image.fromarray(draw_digit("7")).resize((280, 280)).save(buffer, format="PNG")
+    result = page_event(app, "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), "real")
+    assert result["success"] and result["output"]["data"][0]["label"] == "7"
