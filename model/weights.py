@@ -70,9 +70,12 @@ def read_weights_file(path) -> dict:
         raise _corrupted(path, exc) from None
 
 
+def _first_line(exc: Exception, limit: int) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:limit]
+
+
 def _corrupted(path, exc) -> WeightsError:
-    detail = (str(exc).strip().splitlines() or [""])[0][:120]
-    return WeightsError(f"weights file {path} is truncated or corrupted ({type(exc).__name__}: {detail}); "
+    return WeightsError(f"weights file {path} is truncated or corrupted ({type(exc).__name__}: {_first_line(exc, 120)}); "
                         f"retrain it with `make train` or restore it with `git checkout -- {path}`")
 
 
@@ -102,5 +105,5 @@ def load_model(path=None, expected_config: ModelConfig | None = None) -> RowClas
     except RuntimeError as exc:
         raise WeightsError(
             f"{path}: its tensors do not fit its config {config} (saved from another "
-            f"config?): {(str(exc).splitlines() or [''])[0][:160]}; retrain it with train.py") from None
+            f"config?): {_first_line(exc, 160)}; retrain it with train.py") from None
     return model.eval()

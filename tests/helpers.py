@@ -48,6 +48,13 @@ def draw_digit(digit="7", canvas=400, size=0.6, centre=(0.5, 0.5), pen=0.04, asp
     return np.asarray(img)
 
 
+def save_png(folder, array, name="drawing.png") -> str:
+    """Write an image array as a PNG in `folder`; returns its path."""
+    path = Path(folder) / name
+    Image.fromarray(array).save(path)
+    return str(path)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

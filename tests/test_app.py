@@ -14,13 +14,11 @@ from PIL import Image
 
 from demo.app import EMPTY_STATUS, Predictor
 from model import load_model
-from tests.helpers import ROOT, draw_digit, running_app
+from tests.helpers import ROOT, draw_digit, running_app, save_png
 
 
-def save_png(tmp_path, array, name="drawing.png"):
-    path = tmp_path / name
-    Image.fromarray(array).save(path)
-    return handle_file(str(path))
+def upload(tmp_path, array, name="drawing.png"):
+    return handle_file(save_png(tmp_path, array, name))
 
 
 def check_views(result):
@@ -47,7 +45,7 @@ def test_api_has_one_predict_endpoint_with_one_input(client):
 
 
 def test_drawn_digit_returns_label_and_every_view(client, tmp_path):
-    seven = save_png(tmp_path, draw_digit("7"))
+    seven = upload(tmp_path, draw_digit("7"))
     label, status = check_views(client.predict({"background": None, "layers": [], "composite": seven},
                                                api_name="/predict"))
     assert label["label"] == "7"
@@ -60,14 +58,14 @@ def test_full_sketchpad_value_with_layers(client, tmp_path):
     layer[..., 3] = ink
     background = np.full(ink.shape + (4,), 255, np.uint8)
     composite = draw_digit("4")
-    value = {"background": save_png(tmp_path, background, "bg.png"), "layers": [save_png(tmp_path, layer, "layer.png")],
-             "composite": save_png(tmp_path, composite, "composite.png")}
+    value = {"background": upload(tmp_path, background, "bg.png"), "layers": [upload(tmp_path, layer, "layer.png")],
+             "composite": upload(tmp_path, composite, "composite.png")}
     label, _ = check_views(client.predict(value, api_name="/predict"))
     assert label["label"] == "4"
 
 
 def test_empty_canvas_gives_no_prediction(client, tmp_path):
-    blank = save_png(tmp_path, np.full((300, 300, 3), 255, np.uint8))
+    blank = upload(tmp_path, np.full((300, 300, 3), 255, np.uint8))
     label, model_input, hidden, belief, gates, status = client.predict(
         {"background": None, "layers": [], "composite": blank}, api_name="/predict")
     assert not label or not label.get("confidences")
@@ -88,7 +86,7 @@ def test_bad_input_is_a_clear_error_and_the_server_keeps_answering(client, tmp_p
         path.write_bytes(content)
     with pytest.raises(AppError, match="Could not read the drawing"):
         client.predict({"background": None, "layers": [], "composite": handle_file(str(path))}, api_name="/predict")
-    label, _ = check_views(client.predict({"composite": save_png(tmp_path, draw_digit("0"))}, api_name="/predict"))
+    label, _ = check_views(client.predict({"composite": upload(tmp_path, draw_digit("0"))}, api_name="/predict"))
     assert label["label"] == "0"
 
 

@@ -17,7 +17,7 @@ from PIL import Image
 
 from demo.app import EMPTY_STATUS, Predictor
 from model import ModelConfig, RowClassifier, load_model, save_model
-from tests.helpers import ROOT, draw_digit, running_app
+from tests.helpers import ROOT, draw_digit, running_app, save_png
 
 
 def digit_with_dot():
@@ -48,18 +48,14 @@ BAD_INPUT = {
 }
 
 
-def check_alive(client):
-    assert client.predict({"composite": handle_file(str(ROOT / "docs" / "screenshot.png"))}, api_name="/predict")
-
-
 @pytest.mark.parametrize("name", list(BAD_INPUT))
 def test_bad_input_through_the_api(client, tmp_path, name):
     content, expected = BAD_INPUT[name]
-    path = tmp_path / "upload.png"
     if isinstance(content, bytes):
+        path = tmp_path / "upload.png"
         path.write_bytes(content)
     else:
-        Image.fromarray(content).save(path)
+        path = save_png(tmp_path, content, "upload.png")
     value = {"background": None, "layers": [], "composite": handle_file(str(path))}
     if expected == "error":
         with pytest.raises(Exception, match="Could not read the drawing"):
@@ -72,14 +68,12 @@ def test_bad_input_through_the_api(client, tmp_path, name):
         else:
             assert label["label"] == expected
     # Whatever came before, the server keeps answering.
-    label, *_ = client.predict({"composite": handle_file(str(_seven(tmp_path)))}, api_name="/predict")
+    label, *_ = client.predict({"composite": handle_file(_seven(tmp_path))}, api_name="/predict")
     assert label["label"] == "7"
 
 
-def _seven(tmp_path):
-    path = tmp_path / "seven.png"
-    Image.fromarray(draw_digit("7")).save(path)
-    return path
+def _seven(tmp_path) -> str:
+    return save_png(tmp_path, draw_digit("7"), "seven.png")
 
 
 @pytest.mark.parametrize("value", [None, {}, {"background": None, "layers": [], "composite": None}])
@@ -136,7 +130,7 @@ def test_file_routes_refuse_files_outside_what_the_app_serves(app, path, marker)
 
 
 def test_queue_full_tells_the_client_and_the_server_recovers(tmp_path):
-    seven = str(_seven(tmp_path))
+    seven = _seven(tmp_path)
     with running_app("--queue-size", "1", "--concurrency", "1") as app:
         client = Client(app.url, verbose=False)
         jobs = [client.submit({"composite": handle_file(seven)}, api_name="/predict") for _ in range(16)]
@@ -155,7 +149,7 @@ def test_queue_full_tells_the_client_and_the_server_recovers(tmp_path):
 
 
 def test_login_is_required_when_auth_is_set(tmp_path):
-    seven = str(_seven(tmp_path))
+    seven = _seven(tmp_path)
     with running_app("--auth", "teacher:s3cret") as app:
         with pytest.raises(Exception):
             Client(app.url, verbose=False).predict({"composite": handle_file(seven)}, api_name="/predict")
