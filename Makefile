@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The offline MNIST copy beside the checkout when there is one; else torchvision downloads into data/.
 DATA_DIR ?= $(if $(wildcard ../shared/data/mnist/MNIST/raw),../shared/data/mnist,data)
 
-.PHONY: demo test train eval bench browser clean
+.PHONY: demo test train eval presets bench browser clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ test: $(VENV)/.installed browser
 # Reproduces the committed default weights (weights/default.pt and its card default.json).
 train: $(VENV)/.installed
 	$(PY) train.py --data-dir $(DATA_DIR) --out weights/default.pt
+
+# Every classic configuration (model/presets.py): as published, then with the default recipe
+# (lstm128x2 with the default recipe is the default model, made by `make train`).
+PRESETS := lstm64 rnn64 lstm128x2 gru128 bilstm64
+presets: $(VENV)/.installed
+	for preset in $(PRESETS); do $(PY) train.py --data-dir $(DATA_DIR) --preset $$preset || exit 1; done
+	for preset in $(filter-out lstm128x2,$(PRESETS)); do \
+	  $(PY) train.py --data-dir $(DATA_DIR) --preset $$preset --recipe default || exit 1; done
 
 eval: $(VENV)/.installed
 	$(PY) train.py --data-dir $(DATA_DIR) --eval-only --weights weights/default.pt

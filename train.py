@@ -2,10 +2,12 @@
 
     python train.py --data-dir ../shared/data/mnist            # the default recipe
     python train.py --eval-only --weights weights/default.pt    # test accuracy as JSON
+    python train.py --preset lstm64                             # a tutorial's model, as published
+    python train.py --preset lstm64 --recipe default            # the same network, this recipe
 
     torchrun --nproc_per_node=N train.py ...                    # N processes (DDP)
 
-The recipe: AdamW with a one-cycle learning-rate schedule, gradient clipping, light label
+The default recipe: AdamW with a one-cycle learning-rate schedule, gradient clipping, light label
 smoothing, half of the training digits shown as the app shows drawings (through its own
 preprocessing, strokes redrawn at MNIST's width), batched augmentation on the device
 (random affine, thicker/thinner strokes, elastic wobble, part of each batch left clean),
@@ -33,22 +35,29 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DistributedSampler
 
 from demo.preprocess import to_mnist
-from model import (DEFAULT_WEIGHTS, ModelConfig, RowClassifier, WeightsError, atomic_torch_save, atomic_write,
-                   load_model, read_weights_file, save_model)
+from model import (DEFAULT_WEIGHTS, PRESETS, ModelConfig, RowClassifier, WeightsError, atomic_torch_save,
+                   atomic_write, load_model, read_weights_file, save_model)
 
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--preset", choices=sorted(PRESETS),
+                   help="a classic configuration (model/presets.py): its network, and its published recipe")
+    p.add_argument("--recipe", default="published", choices=["published", "default"],
+                   help="with --preset: train as published, or with this project's default recipe")
     p.add_argument("--data-dir", default="data", help="torchvision MNIST root (holds MNIST/raw/)")
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST when missing")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="weights file to write (card, curves, checkpoint beside it)")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule")
+    p.add_argument("--optimizer", default="adamw", choices=["adamw", "adam"])
+    p.add_argument("--lr", type=float, default=3e-3, help="learning rate (the peak of the one-cycle schedule)")
+    p.add_argument("--schedule", default="onecycle", choices=["onecycle", "constant"])
     p.add_argument("--weight-decay", type=float, default=1e-2)
+    p.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping (0 disables)")
     p.add_argument("--label-smoothing", type=float, default=0.05)
     p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the saved weights (0 disables)")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True, help="training augmentation")
@@ -66,6 +75,11 @@ def parse_args(argv=None):
     p.add_argument("--weights", default=None, help="weights to evaluate with --eval-only (default: --out)")
     p.add_argument("--train-limit", type=int, default=None, help="use only the first N training images (smoke tests)")
     p.add_argument("--test-limit", type=int, default=None, help="evaluate on only the first N test images")
+    # A preset only changes defaults: any flag given on the command line still wins.
+    chosen = p.parse_known_args(argv)[0]
+    if chosen.preset:
+        preset = PRESETS[chosen.preset]
+        p.set_defaults(**preset.settings(chosen.recipe), out=str(preset.weights_path(chosen.recipe)))
     return p.parse_args(argv)
 
 
@@ -246,10 +260,14 @@ def main(argv=None):
                          bidirectional=args.bidirectional, dropout=args.dropout)
     model = RowClassifier(config).to(device)
     trained = DistributedDataParallel(model) if world > 1 else model  # averages gradients across processes
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    optimizer = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam}[args.optimizer](
+        model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = math.ceil(len(sampler) / rank_batch)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
-                                                   steps_per_epoch=steps_per_epoch, pct_start=0.2)
+    if args.schedule == "onecycle":
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
+                                                       steps_per_epoch=steps_per_epoch, pct_start=0.2)
+    else:
+        schedule = torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0)
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema)) if args.ema > 0 else None
     history, start_epoch, seconds = [], 1, 0.0
 
@@ -293,7 +311,8 @@ def main(argv=None):
             loss = F.cross_entropy(logits, labels, label_smoothing=args.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            if args.clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
             optimizer.step()
             schedule.step()
             if ema is not None:
@@ -344,7 +363,8 @@ def main(argv=None):
             "recipe": {k: v for k, v in vars(args).items() if k not in {"out", "weights", "resume", "eval_only"}},
             "history": history,
         }
-        save_model(final.cpu(), out, metadata={"test_accuracy": card["test_accuracy"], "date": card["date"]})
+        save_model(final.cpu(), out, metadata={"test_accuracy": card["test_accuracy"], "date": card["date"],
+                                               "preset": args.preset or "", "recipe": args.recipe if args.preset else "default"})
         atomic_write(out.with_suffix(".json"), lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))
         print(json.dumps({"test_accuracy": card["test_accuracy"], "n": len(test_y), "params": card["params"],
                           "seconds": card["seconds"], "processes": world,

@@ -40,6 +40,12 @@ class ModelConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def describe(self) -> str:
+        """In words, e.g. "2-layer LSTM, 128 units" or "1-layer bidirectional GRU, 64 units each way"."""
+        cell = {"lstm": "LSTM", "gru": "GRU", "rnn": "plain tanh RNN"}[self.cell]
+        way = "bidirectional " if self.bidirectional else ""
+        return f"{self.num_layers}-layer {way}{cell}, {self.hidden_size} units{' each way' if self.bidirectional else ''}"
+
 
 class RowClassifier(nn.Module):
     def __init__(self, config: ModelConfig = ModelConfig()):

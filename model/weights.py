@@ -82,7 +82,8 @@ def _corrupted(path, exc) -> WeightsError:
 def load_model(path=None, expected_config: ModelConfig | None = None) -> RowClassifier:
     """The model from `path` (default: the committed weights), in eval mode on the CPU.
 
-    `expected_config`, when given, must match the config stored in the file.
+    `expected_config`, when given, must match the config stored in the file. What train.py
+    recorded with the weights (test accuracy, date) is in `model.metadata`.
     """
     path = Path(path) if path is not None else DEFAULT_WEIGHTS
     blob = read_weights_file(path)
@@ -106,4 +107,5 @@ def load_model(path=None, expected_config: ModelConfig | None = None) -> RowClas
         raise WeightsError(
             f"{path}: its tensors do not fit its config {config} (saved from another "
             f"config?): {_first_line(exc, 160)}; retrain it with train.py") from None
+    model.metadata = dict(blob.get("metadata") or {})
     return model.eval()

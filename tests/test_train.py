@@ -51,10 +51,12 @@ def test_eval_only_prints_one_json_line(tmp_path, mnist_dir):
     assert 0 <= result["test_accuracy"] <= 1
 
 
-def test_committed_weights_match_their_card(mnist_dir):
+@pytest.mark.parametrize("weights", sorted(p.name for p in (ROOT / "weights").glob("*.pt")))
+def test_committed_weights_match_their_card(mnist_dir, weights):
     """The card's accuracy is what the committed weights score on all 10,000 test images."""
-    card = json.loads((ROOT / "weights" / "default.json").read_text())
-    proc = run_train("--data-dir", str(mnist_dir), "--eval-only", "--weights", str(ROOT / "weights" / "default.pt"))
+    path = ROOT / "weights" / weights
+    card = json.loads(path.with_suffix(".json").read_text())
+    proc = run_train("--data-dir", str(mnist_dir), "--eval-only", "--weights", str(path))
     result = json.loads(proc.stdout)
     assert result["n"] == card["n_test"] == 10_000
     assert result["params"] == card["params"] <= 300_000
