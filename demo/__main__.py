@@ -2,10 +2,11 @@
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import torch
 
-from model import WeightsError, load_model
+from model import PRESETS, WeightsError, load_model
 
 from .app import build_app
 
@@ -13,6 +14,8 @@ from .app import build_app
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m demo", description="The row-LSTM digit explainer.")
     p.add_argument("--weights", default=None, help="weights file (default: the committed weights/default.pt)")
+    p.add_argument("--presets", action=argparse.BooleanOptionalAction, default=True,
+                   help="offer the classic tutorial models (weights/<preset>.pt) beside it")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 exposes it to your network)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public link")
@@ -25,7 +28,10 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     try:
-        model = load_model(args.weights)
+        models = {Path(args.weights).stem if args.weights else "default": load_model(args.weights)}
+        if args.presets:
+            models.update({name: load_model(preset.weights_path(), expected_config=preset.config)
+                           for name, preset in PRESETS.items()})
     except WeightsError as exc:
         sys.exit(f"error: {exc}")
     auth = None
@@ -36,7 +42,7 @@ def main(argv=None):
         auth = (user, password)
 
     torch.set_num_threads(1)  # a one-image LSTM is fastest on one thread; requests run side by side
-    app = build_app(model).queue(max_size=args.queue_size, default_concurrency_limit=args.concurrency)
+    app = build_app(models).queue(max_size=args.queue_size, default_concurrency_limit=args.concurrency)
     app.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                max_file_size="10mb", show_error=False, prevent_thread_lock=True)
     if args.share and not app.share_url:

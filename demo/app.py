@@ -27,32 +27,60 @@ EMPTY_STATUS = "**Draw a digit** (0-9) in the box: the views update while you dr
 
 EXPLANATION = """
 ### How to read the views
-- **Prediction**: the probability of each digit after the LSTM has read all 28 rows.
+- **Prediction**: the probability of each digit after the network has read all 28 rows.
 - **What the model reads**: your drawing made into MNIST's format (28x28, centred by mass,
   strokes redrawn at MNIST's width). This, not your canvas, is what the network sees.
-- **Hidden state**: the LSTM reads the image one row per timestep, top to bottom. Each line
+- **Hidden state**: the network reads the image one row per timestep, top to bottom. Each line
   of the heatmap is the hidden state h_t right after reading the row beside it; each column
   is one hidden unit; brightness is |h_t|. The red bars show how much h changed at each row:
   long bars mark the rows that told the model something new. Blank rows change little.
+  A **bidirectional** model has a second, backward cell that reads the rows from 28 up to 1:
+  its heatmap is drawn on the same rows, so its line at row t has read rows t..28.
 - **Belief by row**: what the model would answer if it stopped after row t (its output
-  layer applied to h_t). Watch the row where one digit takes over: there it makes up its mind.
-- **Cell state and gates** (top layer): the LSTM's memory c_t, shown as tanh(c_t) the way it
-  enters h_t, and its gates for each row: the *input* gate decides how much of the
-  *candidate* to write, the *forget* gate how much memory to keep, the *output* gate how much
-  of the memory to show as h_t. Gates run from 0 (closed) to 1 (open).
+  layer applied to the output at row t). Watch the row where one digit takes over: there it
+  makes up its mind. (For a bidirectional model the backward half has then read rows t..28.)
+- **Gates and memory** (top layer): an **LSTM** keeps a memory c_t, shown as tanh(c_t) the
+  way it enters h_t, and has four gates: the *input* gate decides how much of the *candidate*
+  to write, the *forget* gate how much memory to keep, the *output* gate how much of the
+  memory to show as h_t. A **GRU** has no separate memory: its *update* gate mixes the old
+  h with a *candidate* that its *reset* gate lets see the old h. A **plain RNN** has neither
+  gates nor memory: h_t = tanh(W x_t + U h_(t-1) + b), shown signed. Gates run from 0
+  (closed) to 1 (open).
+- **Model**: switch between the project's model and the classic tutorial models; the same
+  drawing is read again by the one you pick.
 """
 
 
+def describe(name: str, model: RowClassifier) -> str:
+    """One line about a model for the page: what it is, its size, its MNIST accuracy."""
+    parts = [f"**{name}**: {model.config.describe()}", f"{model.num_params():,} parameters"]
+    metadata = getattr(model, "metadata", {})  # what train.py recorded (load_model)
+    if "test_accuracy" in metadata:
+        parts.append(f"{metadata['test_accuracy']:.2%} on the MNIST test set")
+        parts.append("trained as its tutorial published it" if metadata.get("recipe") == "published"
+                     else "trained with this project's recipe")
+    return ", ".join(parts) + "."
+
+
 class Predictor:
-    """The model plus the functions the page and the API call."""
+    """The models plus the functions the page and the API call."""
 
-    def __init__(self, model: RowClassifier):
-        self.model = model.eval()
+    def __init__(self, models: dict[str, RowClassifier] | RowClassifier):
+        models = models if isinstance(models, dict) else {"default": models}
+        self.models = {name: model.eval() for name, model in models.items()}
+        self.default = next(iter(self.models))
 
-    def views(self, image: np.ndarray):
+    def model(self, name=None) -> RowClassifier:
+        if name in (None, ""):
+            return self.models[self.default]
+        if name not in self.models:
+            raise gr.Error(f"Unknown model {name!r}: choose one of {', '.join(self.models)}.", print_exception=False)
+        return self.models[name]
+
+    def views(self, image: np.ndarray, model_name=None):
         """Label value, status and every figure for one 28x28 image."""
         with torch.inference_mode():
-            row_trace = trace(self.model, torch.from_numpy(image)[None])
+            row_trace = trace(self.model(model_name), torch.from_numpy(image)[None])
         probs = row_trace.probs[0].numpy()
         label = {str(digit): float(p) for digit, p in enumerate(probs)}
         first, second = np.argsort(probs)[::-1][:2]
@@ -67,26 +95,50 @@ class Predictor:
         return (label, views.enlarged(image), views.hidden_state_figure(image, row_trace),
                 views.belief_figure(image, row_trace), views.gates_figure(image, row_trace), status)
 
-    def predict(self, value):
-        """A drawing in any form `to_mnist` accepts -> (label, model input, hidden-state
-        heatmap, belief by row, gates, status). An empty drawing gives no prediction."""
+    def read(self, value) -> np.ndarray | None:
+        """The drawing as the model's 28x28 input (None when empty), or a clear gr.Error."""
         try:
-            image = to_mnist(value)
+            return to_mnist(value)
         except DrawingError as exc:
             raise gr.Error(f"Could not read the drawing: {exc}", print_exception=False) from None
         except Exception as exc:  # anything else the input provoked: a message, never a traceback
             raise gr.Error(f"Could not read the drawing ({type(exc).__name__}); send a PNG or an image array.",
                            print_exception=False) from None
+
+    def predict(self, value, model_name=None):
+        """A drawing in any form `to_mnist` accepts (and a model name, default: the first)
+        -> (label, model input, hidden-state heatmap, belief by row, gates, status).
+        An empty drawing gives no prediction."""
+        self.model(model_name)  # an unknown name is an error even for an empty drawing
+        image = self.read(value)
         if image is None:
             return None, None, None, None, None, EMPTY_STATUS
-        return self.views(image)
+        return self.views(image, model_name)
 
-    def predict_canvas(self, data_url):
-        """The page's canvas sends image data URLs, and only those are read: a string that is
-        a path would make to_mnist open a file on this server."""
-        if data_url and not (isinstance(data_url, str) and data_url.startswith("data:image/")):
-            raise gr.Error("Could not read the drawing: the canvas sends image data URLs only.", print_exception=False)
-        return self.predict(data_url)
+    def comparison(self, image, model_name=None, other_name=None):
+        """Two models' top-layer hidden states for the same image, rows aligned (None
+        without an image or without a second model)."""
+        if image is None or not other_name or other_name == model_name:
+            return None
+        with torch.inference_mode():
+            traces = {name: trace(self.model(name), torch.from_numpy(image)[None]) for name in (model_name, other_name)}
+        return views.comparison_figure(image, traces)
+
+    def predict_canvas(self, data_url, model_name=None, other_name=None):
+        """What the page shows: every view, and the comparison when a second model is picked."""
+        self.model(model_name)
+        image = self.read(canvas_value(data_url))
+        if image is None:
+            return None, None, None, None, None, EMPTY_STATUS, None
+        return *self.views(image, model_name), self.comparison(image, model_name, other_name)
+
+
+def canvas_value(data_url):
+    """The page's canvas sends image data URLs, and only those are read: a string that is a
+    path would make to_mnist open a file on this server."""
+    if data_url and not (isinstance(data_url, str) and data_url.startswith("data:image/")):
+        raise gr.Error("Could not read the drawing: the canvas sends image data URLs only.", print_exception=False)
+    return data_url
 
 
 class Sketchpad(gr.Sketchpad):
@@ -139,13 +191,13 @@ canvas { width: 100%; max-width: 360px; aspect-ratio: 1; border: 2px solid #888;
 """
 
 
-def build_app(model: RowClassifier) -> gr.Blocks:
-    predictor = Predictor(model)
+def build_app(models: dict[str, RowClassifier] | RowClassifier) -> gr.Blocks:
+    """The page for one model or several ({name: model}, the first shown first)."""
+    predictor = Predictor(models)
     with gr.Blocks(title="Inside an LSTM reading a digit") as app:
         gr.Markdown("# Inside an LSTM reading a digit, one row at a time\n"
-                    f"A {model.config.num_layers}-layer {model.config.cell.upper()} with "
-                    f"{model.config.hidden_size} units per layer reads your drawing as 28 rows of "
-                    "28 pixels, top to bottom, and answers after the last row.")
+                    "A recurrent network reads your drawing as 28 rows of 28 pixels, top to bottom, "
+                    "and answers after the last row. Draw, and watch what happens inside it at every row.")
         figure = lambda elem_id: Picture(show_label=False, interactive=False, format="png",  # noqa: E731
                                          buttons=["download", "fullscreen"], elem_id=elem_id)
         with gr.Row():
@@ -158,21 +210,35 @@ def build_app(model: RowClassifier) -> gr.Blocks:
                     model_input = Picture(label="What the model reads (28x28)", interactive=False, format="png",
                                            buttons=["download"], elem_id="model-input", min_width=150)
             with gr.Column(scale=2):
+                choice = gr.Dropdown(list(predictor.models), value=predictor.default, label="Model",
+                                     elem_id="model", visible=len(predictor.models) > 1)
+                about = gr.Markdown(describe(predictor.default, predictor.model()), elem_id="about")
                 with gr.Tab("Hidden state per row"):
                     hidden_heatmap = figure("hidden-heatmap")
                 with gr.Tab("Belief by row"):
                     belief = figure("belief")
-                with gr.Tab("Cell state and gates"):
+                with gr.Tab("Gates and memory"):
                     gates = figure("gates")
+                with gr.Tab("Compare two models", visible=len(predictor.models) > 1):
+                    other = gr.Dropdown(list(predictor.models), value=None, label="Compare with",
+                                        info="a second model reads the same drawing; rows stay aligned",
+                                        elem_id="compare-with")
+                    compared = figure("compared")
                 gr.Markdown(EXPLANATION)
         outputs = [label, model_input, hidden_heatmap, belief, gates, status]
+        page_inputs = [canvas, choice, other]
 
-        # The page: the canvas sends a PNG data URL while drawing; only the latest waiting
-        # drawing is kept (always_last), so a slow server never falls behind the pen.
-        canvas.change(predictor.predict_canvas, canvas, outputs, api_name="draw", api_visibility="private", trigger_mode="always_last",
-                      show_progress="hidden", queue=True)
-        # The API: one input, a Sketchpad value ({background, layers, composite}).
+        # The page: the canvas sends a PNG data URL while drawing, and picking a model (or one
+        # to compare with) reads the same drawing again. One listener for all three, so a
+        # session's requests run in order and only the latest waiting one is kept
+        # (always_last): a slow server never falls behind the pen, nor shows a stale answer.
+        gr.on([canvas.change, choice.change, other.change], predictor.predict_canvas, page_inputs,
+              outputs + [compared], api_name="draw", api_visibility="private", trigger_mode="always_last",
+              show_progress="hidden")
+        choice.change(lambda name: describe(name, predictor.model(name)), choice, about, queue=False,
+                      api_visibility="private")
+        # The API: a Sketchpad value ({background, layers, composite}), and optionally a model name.
         sketchpad = Sketchpad(visible=False, type="numpy", label="drawing")
         api_button = gr.Button(visible=False)
-        api_button.click(predictor.predict, sketchpad, outputs, api_name="predict")
+        api_button.click(predictor.predict, [sketchpad, choice], outputs, api_name="predict")
     return app

@@ -143,20 +143,35 @@ def _directions(trace: RowTrace):
     return [(name if len(names) > 1 else "", d) for d, name in enumerate(names)]
 
 
+def _hidden_panels(trace: RowTrace, layers, prefix="", scale_last=True) -> list[Panel]:
+    """|h_t| heatmaps of the given layers, each direction its own panel (forward first);
+    titled by layer, or by `prefix` (a model's name) instead."""
+    hidden = trace.hidden[:, :, 0].numpy()  # (layer, direction, row, unit) of the first image
+    panels = []
+    for layer in layers:
+        for name, d in _directions(trace):
+            last = scale_last and layer == layers[-1] and d == hidden.shape[1] - 1
+            title = " ".join(part for part in (prefix or f"layer {layer + 1}", name, "|h_t|") if part)
+            panels.append(heat_panel(np.abs(hidden[layer, d]), title, f"hidden unit 1..{hidden.shape[-1]}", scale=last))
+    return panels
+
+
 def hidden_state_figure(image: np.ndarray, trace: RowTrace) -> Image.Image:
     """|h_t| of every layer and direction per row, and how much h changed at each row."""
-    hidden = trace.hidden[:, :, 0].numpy()  # (layer, direction, row, unit) of the first image
-    panels = [input_panel(image)]
-    for layer in range(hidden.shape[0]):
-        for name, d in _directions(trace):
-            units = hidden.shape[-1]
-            last = layer == hidden.shape[0] - 1 and d == hidden.shape[1] - 1
-            panels.append(heat_panel(np.abs(hidden[layer, d]), f"layer {layer + 1} {name} |h_t|".replace("  ", " "),
-                                     f"hidden unit 1..{units}", scale=last))
-    top = hidden[-1, 0]  # the state the head reads (top layer, forward)
+    top = trace.hidden[-1, 0, 0].numpy()  # the state the head reads (top layer, forward)
     change = np.linalg.norm(np.diff(top, axis=0, prepend=np.zeros_like(top[:1])), axis=1)
-    panels.append(bar_panel(change, "change of h", "|h_t - h_t-1|"))
+    panels = [input_panel(image), *_hidden_panels(trace, range(trace.hidden.shape[0])),
+              bar_panel(change, "change of h", "|h_t - h_t-1|")]
     return compose(panels, "Hidden state after each row: bright = strongly active unit")
+
+
+def comparison_figure(image: np.ndarray, traces: dict[str, RowTrace]) -> Image.Image:
+    """Several models reading the same image: the top layer's |h_t| of each, rows aligned."""
+    panels = [input_panel(image)]
+    for i, (name, trace) in enumerate(traces.items()):
+        top = trace.hidden.shape[0] - 1
+        panels += _hidden_panels(trace, [top], prefix=name, scale_last=i == len(traces) - 1)
+    return compose(panels, "The same drawing read by " + " and ".join(traces) + ": top layer |h_t| per row")
 
 
 def belief_figure(image: np.ndarray, trace: RowTrace) -> Image.Image:
@@ -168,7 +183,8 @@ def belief_figure(image: np.ndarray, trace: RowTrace) -> Image.Image:
 
 
 def gates_figure(image: np.ndarray, trace: RowTrace) -> Image.Image:
-    """Cell state and gates of the top layer, per row (whatever the cell type has)."""
+    """Memory and gates of the top layer, per row: what the cell type has (LSTM: tanh(c_t)
+    and four gates; GRU: three gates; plain RNN: no gates, so h_t itself, signed)."""
     panels = [input_panel(image)]
     layer = trace.hidden.shape[0] - 1
     for name, d in _directions(trace):
@@ -182,6 +198,11 @@ def gates_figure(image: np.ndarray, trace: RowTrace) -> Image.Image:
             panels.append(heat_panel(values[layer, d, 0].numpy(), f"{gate}{suffix}", "unit",
                                      -1.0 if signed else 0.0, 1.0, "diverging" if signed else "sequential", width=128,
                                      scale=signed or gate == list(trace.gates)[-1]))
+        if not trace.gates:
+            panels.append(heat_panel(trace.hidden[layer, d, 0].numpy(), f"layer {layer + 1}{suffix} h_t", "unit", -1.0, 1.0,
+                                     "diverging", width=128, scale=d == len(_directions(trace)) - 1))
+    if not trace.gates:
+        return compose(panels, "A plain RNN has no gates: h_t = tanh(W x_t + U h_t-1 + b)")
     return compose(panels, f"Top layer (layer {layer + 1}) gates per row: 0 = closed, 1 = open")
 
 

@@ -5,6 +5,7 @@ import sys
 import time
 import urllib.request
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
@@ -12,8 +13,8 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from demo.app import EMPTY_STATUS, Predictor
-from model import load_model
+from demo.app import EMPTY_STATUS, Predictor, describe
+from model import PRESETS, load_model
 from tests.helpers import ROOT, draw_digit, running_app, save_png
 
 
@@ -38,10 +39,30 @@ def check_views(result):
     return label, status
 
 
-def test_api_has_one_predict_endpoint_with_one_input(client):
+def test_api_has_one_predict_endpoint_a_drawing_and_an_optional_model(client):
     api = client.view_api(print_info=False, return_format="dict")
     assert list(api["named_endpoints"]) == ["/predict"]
-    assert len(api["named_endpoints"]["/predict"]["parameters"]) == 1
+    drawing, model = api["named_endpoints"]["/predict"]["parameters"]
+    assert not drawing["parameter_has_default"] or drawing["parameter_default"] is None
+    assert model["parameter_has_default"] and model["parameter_default"] == "default"
+    assert set(model["python_type"]["type"].split("'")[1::2]) == {"default", *PRESETS}
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_reads_the_drawing_through_the_api(client, tmp_path, name):
+    seven = {"background": None, "layers": [], "composite": upload(tmp_path, draw_digit("7"))}
+    label, status = check_views(client.predict(seven, name, api_name="/predict"))
+    confidences = {c["label"]: c["confidence"] for c in label["confidences"]}
+    default, _ = check_views(client.predict(seven, api_name="/predict"))
+    # Another network gives other probabilities for the same drawing.
+    assert confidences != {c["label"]: c["confidence"] for c in default["confidences"]}
+    if name != "rnn64":  # the plain RNN, trained as published, is barely better than chance
+        assert label["label"] == "7"
+
+
+def test_unknown_model_is_a_clear_error(client, tmp_path):
+    with pytest.raises(AppError, match="gpt is not in the list of choices: \\['default', 'lstm64'"):
+        client.predict({"composite": upload(tmp_path, draw_digit("7"))}, "gpt", api_name="/predict")
 
 
 def test_drawn_digit_returns_label_and_every_view(client, tmp_path):
@@ -108,6 +129,28 @@ def test_predictor_says_when_it_is_unsure():
     label, *_, status = Predictor(model).predict(draw_digit("2"))
     assert max(label.values()) == pytest.approx(0.1)
     assert status.startswith("**Not sure**")
+
+
+def test_predictor_switches_models_and_describes_each():
+    models = {name: load_model(PRESETS[name].weights_path()) for name in ("lstm64", "bilstm64")}
+    predictor = Predictor(models)
+    assert predictor.default == "lstm64"
+    drawing = draw_digit("2")
+    first, second = predictor.predict(drawing)[0], predictor.predict(drawing, "bilstm64")[0]
+    assert first == predictor.predict(drawing, "lstm64")[0] and first != second
+    about = describe("bilstm64", models["bilstm64"])
+    assert "bidirectional LSTM, 64 units each way" in about and f"{models['bilstm64'].num_params():,}" in about
+    assert "as its tutorial published it" in about
+    with pytest.raises(gr.Error, match="Unknown model 'gpt'"):
+        predictor.predict(drawing, "gpt")
+
+
+def test_app_without_presets_offers_one_model():
+    with running_app("--no-presets") as app:
+        from gradio_client import Client
+        api = Client(app.url, verbose=False).view_api(print_info=False, return_format="dict")
+        model = api["named_endpoints"]["/predict"]["parameters"][1]
+        assert model["parameter_default"] == "default" and "lstm64" not in model["python_type"]["type"]
 
 
 def test_share_without_network_says_so_and_serves_locally():

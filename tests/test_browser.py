@@ -37,13 +37,43 @@ def test_drawing_with_the_mouse_predicts_and_shows_every_view(page):
         img = page.wait_for_selector(f"{view} img", timeout=15_000)
         page.wait_for_function("img => img.complete && img.naturalWidth > 200", arg=img)
     assert "7" in page.inner_text("#status")
-    page.get_by_role("tab", name="Cell state and gates").click()
+    page.get_by_role("tab", name="Gates and memory").click()
     gates = page.wait_for_selector("#gates img", timeout=15_000)
     page.wait_for_function("img => img.complete && img.naturalWidth > 200", arg=gates)
     page.get_by_role("tab", name="Hidden state per row").click()
     page.wait_for_timeout(300)
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def pick(page, elem_id, option):
+    """Choose `option` in the gr.Dropdown with this elem_id, as a person does."""
+    page.click(f"#{elem_id} input")
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def wait_for_picture(page, selector, min_width=200):
+    img = page.wait_for_selector(f"{selector} img", timeout=15_000)
+    page.wait_for_function(f"img => img.complete && img.naturalWidth > {min_width}", arg=img)
+    return img
+
+
+def test_another_model_reads_the_same_drawing_and_two_can_be_compared(page):
+    """Still the 7 drawn above: picking another model re-runs it; a second one is compared."""
+    before = page.get_attribute("#hidden-heatmap img", "src")
+    pick(page, "model", "bilstm64")
+    page.wait_for_function("document.querySelector('#about').innerText.includes('bidirectional LSTM')", timeout=15_000)
+    page.wait_for_function(f"document.querySelector('#hidden-heatmap img').src !== {before!r}", timeout=15_000)
+    assert page.inner_text(LABEL).strip() == "7"
+    page.get_by_role("tab", name="Compare two models").click()
+    pick(page, "compare-with", "rnn64")
+    wait_for_picture(page, "#compared", min_width=28 * 10 + 3 * 256)  # input, bilstm64 both ways, rnn64
+    page.locator("#compared").screenshot(path=str(SCREENSHOT.with_name("compare.png")))
+    bilstm = page.get_attribute("#hidden-heatmap img", "src")
+    pick(page, "model", "default")
+    page.wait_for_function("document.querySelector('#about').innerText.includes('2-layer LSTM')", timeout=15_000)
+    page.wait_for_function(f"document.querySelector('#hidden-heatmap img').src !== {bilstm!r}", timeout=15_000)
+    page.get_by_role("tab", name="Hidden state per row").click()
 
 
 def test_clear_resets_every_view(page):

@@ -187,14 +187,15 @@ def test_bad_weights_stop_the_app_with_one_clear_line(tmp_path, kind):
     assert len(lines) == 1 and message in lines[0], proc.stderr
 
 
-def page_event(app, value, session="robustness"):
-    """Send `value` as the page's canvas does, through Gradio's queue, and return the
-    completed message (the page's own private endpoint, not the public API)."""
+def page_event(app, value, session="robustness", model="default", other=None):
+    """Send `value` as the page's canvas does (with the model picked and the one to compare
+    with), through Gradio's queue, and return the completed message (the page's own private
+    endpoint, not the public API)."""
     import httpx
     config = httpx.get(app.url + "config", timeout=10).json()
     draw = next(d for d in config["dependencies"] if d.get("api_name") == "draw")
     with httpx.Client(base_url=app.url, timeout=30) as http:
-        http.post("gradio_api/queue/join", json={"data": [value], "fn_index": draw["id"], "session_hash": session,
+        http.post("gradio_api/queue/join", json={"data": [value, model, other], "fn_index": draw["id"], "session_hash": session,
                                                   "event_data": None, "trigger_id": draw["targets"][0][0]})
         with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session}) as stream:
             for line in stream.iter_lines():
@@ -221,5 +222,13 @@ def test_a_real_canvas_value_through_the_pages_own_endpoint(app):
     import io
     buffer = io.BytesIO()
     Image.fromarray(draw_digit("7")).resize((280, 280)).save(buffer, format="PNG")
-    result = page_event(app, "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), "real")
+    seven = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    result = page_event(app, seven, "real")
     assert result["success"] and result["output"]["data"][0]["label"] == "7"
+    assert result["output"]["data"][6] is None  # no second model picked: no comparison
+    # A second model picked: the comparison figure, as wide as both models' top layers.
+    compared = page_event(app, seven, "compare", model="lstm64", other="bilstm64")["output"]["data"]
+    assert compared[0]["label"] == "7"
+    import httpx
+    figure = Image.open(io.BytesIO(httpx.get(compared[6]["url"], timeout=10).raise_for_status().content))
+    assert figure.size[0] > 28 * 10 + 3 * 256  # the input, lstm64's layer, bilstm64's two directions

@@ -34,6 +34,32 @@ def test_hidden_state_rows_sit_beside_the_input_rows():
     assert heat_rows[9] > 400 and max(heat_rows[:9] + heat_rows[10:]) < 250
 
 
+def test_bidirectional_model_gets_two_aligned_heatmaps_forward_then_backward():
+    image = np.zeros((28, 28), np.float32)
+    hidden = torch.zeros(1, 2, 1, 28, 8)  # (layer, direction, image, row, unit)
+    hidden[0, 0, 0, 3] = 1.0  # forward state strong after row 3
+    hidden[0, 1, 0, 20] = 1.0  # backward state strong at row 20 (having read rows 20..28)
+    bidirectional = RowTrace(hidden=hidden, cell=None, gates={}, probs_per_row=torch.full((1, 28, 10), 0.1))
+    figure = rgb(views.hidden_state_figure(image, bidirectional))
+    heat_width = views.heat_panel(np.zeros((28, 8)), "", "").frame.width
+    x_forward = views.LEFT + views.input_panel(image).frame.width + views.GAP + 5
+    x_backward = x_forward + heat_width + views.GAP  # no colour bar between the two
+    for x, row in ((x_forward, 3), (x_backward, 20)):
+        column = [figure[views.TOP + r * views.ROW_PX + 5, x].sum() for r in range(28)]
+        assert int(np.argmax(column)) == row and column[row] > 400
+
+
+def test_plain_rnn_shows_its_signed_hidden_state_where_gates_would_be():
+    image = np.zeros((28, 28), np.float32)
+    hidden = torch.zeros(1, 1, 1, 28, 8)
+    hidden[0, 0, 0, 5], hidden[0, 0, 0, 6] = 1.0, -1.0  # red row, then blue row
+    rnn = RowTrace(hidden=hidden, cell=None, gates={}, probs_per_row=torch.full((1, 28, 10), 0.1))
+    figure = rgb(views.gates_figure(image, rnn))
+    x = views.LEFT + views.input_panel(image).frame.width + views.GAP + 5
+    red_row, blue_row, zero_row = (figure[views.TOP + r * views.ROW_PX + 5, x] for r in (5, 6, 0))
+    assert red_row[0] > 150 > red_row[2] and blue_row[2] > 150 > blue_row[0] and zero_row.min() > 230
+
+
 def test_figures_share_a_height_so_every_view_lines_up():
     image = np.random.default_rng(0).random((28, 28)).astype(np.float32)
     model = RowClassifier(ModelConfig(hidden_size=16, num_layers=2)).eval()

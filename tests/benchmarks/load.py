@@ -5,9 +5,12 @@ client threads, each sending drawings one after another for a fixed time, and pr
 requests/s, latency p50/p95/p99 (submit to result) and errors. Targets: 0 errors at every N;
 p95 <= 300 ms at N = 16 on this 2-core CPU.
 
-    .venv/bin/python -m tests.benchmarks.load [--users 1 4 16 64] [--seconds 20]
+    .venv/bin/python -m tests.benchmarks.load [--users 1 4 16 64] [--seconds 20] [--url URL]
+
+--url drives an app that is already running (e.g. under a profiler) instead of starting one.
 """
 import argparse
+import contextlib
 import json
 import tempfile
 import threading
@@ -69,8 +72,10 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--users", type=int, nargs="+", default=[1, 4, 16, 64])
     p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--url", default=None, help="an app already running (default: start one on a free port)")
     args = p.parse_args()
-    with tempfile.TemporaryDirectory() as folder, running_app() as app:
+    app = contextlib.nullcontext(argparse.Namespace(url=args.url)) if args.url else running_app()
+    with tempfile.TemporaryDirectory() as folder, app as app:
         values = drawings(Path(folder))
         Client(app.url, verbose=False, ssl_verify=False).predict(values[0], api_name="/predict")  # warm up
         for users in args.users:

@@ -1,6 +1,7 @@
-"""Speed of the server side, on this CPU, one request at a time:
+"""Speed of the server side, on this CPU, one request at a time, for every model the app
+offers (the default and each preset):
 - the whole predict function (preprocess, trace, every view): target p95 <= 20 ms;
-- one-image forward pass of the default model: target median <= 1 ms.
+- one-image forward pass: target median <= 1 ms for the default model.
 
     .venv/bin/python -m tests.benchmarks.predict_latency [--repeats 200]
 """
@@ -15,7 +16,7 @@ import torch
 from PIL import Image
 
 from demo.app import Predictor
-from model import load_model
+from model import PRESETS, load_model
 from tests.helpers import draw_digit
 
 
@@ -36,27 +37,28 @@ def main():
     p.add_argument("--repeats", type=int, default=200)
     args = p.parse_args()
     torch.set_num_threads(1)  # as the app runs it
-    model = load_model()
-    predictor = Predictor(model)
+    models = {"default": load_model(), **{name: load_model(p.weights_path()) for name, p in PRESETS.items()}}
+    predictor = Predictor(models)
     # What the page sends (a 280x280 PNG data URL) and what API clients send (a bigger array).
     drawings = [canvas_data_url(draw_digit(d, pen=0.05)) for d in "70412"] + \
                [draw_digit(d, canvas=800, size=0.5, pen=0.03) for d in "70412"]
-    for d in drawings[:3]:
-        predictor.predict(d)  # warm up
-    timings = []
-    for i in range(args.repeats):
-        start = time.perf_counter()
-        predictor.predict(drawings[i % len(drawings)])
-        timings.append(time.perf_counter() - start)
-    forward = []
-    image = torch.rand(1, 28, 28)
-    with torch.inference_mode():
-        for _ in range(max(200, args.repeats)):
+    for name, model in models.items():
+        for d in drawings[:3]:
+            predictor.predict(d, name)  # warm up
+        timings = []
+        for i in range(args.repeats):
             start = time.perf_counter()
-            model(image)
-            forward.append(time.perf_counter() - start)
-    print(json.dumps({"predict": percentiles(timings), "forward_one_image": percentiles(forward),
-                      "threads": torch.get_num_threads(), "params": model.num_params()}))
+            predictor.predict(drawings[i % len(drawings)], name)
+            timings.append(time.perf_counter() - start)
+        forward = []
+        image = torch.rand(1, 28, 28)
+        with torch.inference_mode():
+            for _ in range(max(200, args.repeats)):
+                start = time.perf_counter()
+                model(image)
+                forward.append(time.perf_counter() - start)
+        print(json.dumps({"model": name, "predict": percentiles(timings), "forward_one_image": percentiles(forward),
+                          "threads": torch.get_num_threads(), "params": model.num_params()}), flush=True)
 
 
 if __name__ == "__main__":
