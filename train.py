@@ -69,6 +69,8 @@ def parse_args(argv=None):
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--bidirectional", action="store_true")
     p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--standardise", action=argparse.BooleanOptionalAction, default=True,
+                   help="the model standardises its input pixels (--no-standardise: raw [0, 1] pixels)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint beside --out")
     p.add_argument("--eval-only", action="store_true", help="print the test accuracy of --weights as JSON and exit")
@@ -257,7 +259,7 @@ def main(argv=None):
     # Model, optimiser, schedule, EMA of the weights.
     torch.manual_seed(args.seed)  # the same initial weights in every process
     config = ModelConfig(cell=args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
-                         bidirectional=args.bidirectional, dropout=args.dropout)
+                         bidirectional=args.bidirectional, dropout=args.dropout, standardise=args.standardise)
     model = RowClassifier(config).to(device)
     trained = DistributedDataParallel(model) if world > 1 else model  # averages gradients across processes
     optimizer = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam}[args.optimizer](
@@ -276,7 +278,7 @@ def main(argv=None):
             checkpoint = read_weights_file(checkpoint_path)
         except WeightsError as exc:
             sys.exit(f"error: cannot resume: {exc}")
-        if checkpoint["args"]["epochs"] != args.epochs or checkpoint["config"] != config.to_dict():
+        if checkpoint["args"]["epochs"] != args.epochs or ModelConfig(**checkpoint["config"]) != config:
             sys.exit(f"error: {checkpoint_path} is from a run with other settings (epochs "
                      f"{checkpoint['args']['epochs']}, config {checkpoint['config']}); resume with the same ones")
         model.load_state_dict(checkpoint["model"])

@@ -42,7 +42,13 @@ def main(argv=None):
         auth = (user, password)
 
     torch.set_num_threads(1)  # a one-image LSTM is fastest on one thread; requests run side by side
-    app = build_app(models).queue(max_size=args.queue_size, default_concurrency_limit=args.concurrency)
+    # Gradio redoes a pandas summary of every past event after each one, for a monitoring
+    # page this app does not open: a few ms of CPU per request. Recompute it rarely.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100000")
+    # Waiting clients learn their place in the queue once a second, not after every finished
+    # request (with "auto", each request sends a message to every waiting client).
+    app = build_app(models).queue(status_update_rate=1.0, max_size=args.queue_size,
+                                  default_concurrency_limit=args.concurrency)
     app.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                max_file_size="10mb", show_error=False, prevent_thread_lock=True)
     if args.share and not app.share_url:

@@ -26,6 +26,7 @@ class ModelConfig:
     num_layers: int = 2
     bidirectional: bool = False
     dropout: float = 0.0  # between stacked layers, during training only
+    standardise: bool = True  # inputs to MNIST's mean 0 / std 1 (False: raw [0, 1] pixels, as some tutorials)
 
     def __post_init__(self):
         if self.cell not in CELLS:
@@ -61,14 +62,13 @@ class RowClassifier(nn.Module):
         )
         self.head = nn.Linear(config.hidden_size * config.directions, NUM_CLASSES)
 
-    @staticmethod
-    def rows(images: torch.Tensor) -> torch.Tensor:
-        """(N, 28, 28) or (N, 1, 28, 28) images in [0, 1] -> normalised (N, 28 rows, 28 pixels)."""
+    def rows(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, 28, 28) or (N, 1, 28, 28) images in [0, 1] -> (N, 28 rows, 28 pixels), standardised."""
         if images.dim() == 4 and images.shape[1] == 1:
             images = images[:, 0]
         if images.dim() != 3 or images.shape[1:] != (ROWS, PIXELS_PER_ROW):
             raise ValueError(f"expected images shaped (N, 28, 28) or (N, 1, 28, 28), got {tuple(images.shape)}")
-        return (images.float() - MNIST_MEAN) / MNIST_STD
+        return (images.float() - MNIST_MEAN) / MNIST_STD if self.config.standardise else images.float()
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Class logits (N, 10), from the output at the last row."""

@@ -62,8 +62,8 @@ def free_port() -> int:
 
 
 class RunningApp:
-    def __init__(self, url, port, log):
-        self.url, self.port, self.log = url, port, log
+    def __init__(self, url, port, log, pid):
+        self.url, self.port, self.log, self.pid = url, port, log, pid
 
     def output(self) -> str:
         return self.log.read_text()
@@ -90,7 +90,7 @@ def running_app(*args, timeout=90):
                 if time.time() > deadline:
                     raise TimeoutError(f"the app did not answer at {url} within {timeout}s")
                 time.sleep(0.3)
-        yield RunningApp(url, port, log)
+        yield RunningApp(url, port, log, proc.pid)
     finally:
         proc.terminate()
         try:

@@ -3,6 +3,7 @@ gradio_client like any API user; plus the predict function and start-up errors."
 import subprocess
 import sys
 import time
+from pathlib import Path
 import urllib.request
 
 import gradio as gr
@@ -151,6 +152,18 @@ def test_app_without_presets_offers_one_model():
         api = Client(app.url, verbose=False).view_api(print_info=False, return_format="dict")
         model = api["named_endpoints"]["/predict"]["parameters"][1]
         assert model["parameter_default"] == "default" and "lstm64" not in model["python_type"]["type"]
+
+
+def test_pictures_are_written_whole_and_only_the_newest_are_kept(tmp_path, monkeypatch):
+    import demo.app
+    monkeypatch.setattr(demo.app, "PICTURES", tmp_path)
+    monkeypatch.setattr(demo.app, "PICTURES_KEPT", 20)  # prune every 2 new pictures, keep the newest 10
+    picture = demo.app.Picture()
+    paths = [picture.postprocess(np.full((8, 8), i, np.uint8)).path for i in range(30)]
+    assert len(list(tmp_path.iterdir())) <= 11  # no temp files left either
+    assert Path(paths[-1]).exists()
+    assert np.asarray(Image.open(paths[-1])).max() == 29
+    assert picture.postprocess(np.full((8, 8), 29, np.uint8)).path == paths[-1]  # same picture, same file
 
 
 def test_share_without_network_says_so_and_serves_locally():

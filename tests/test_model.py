@@ -31,6 +31,14 @@ def test_normalisation_happens_inside_the_model():
     assert torch.allclose(rows, torch.full_like(rows, -0.1307 / 0.3081))
 
 
+def test_a_model_can_read_raw_pixels_and_its_trace_still_matches():
+    torch.manual_seed(0)
+    model = RowClassifier(ModelConfig(hidden_size=16, num_layers=1, standardise=False)).eval()
+    images = torch.rand(3, 28, 28)
+    assert torch.equal(model.rows(images), images)
+    torch.testing.assert_close(trace(model, images).probs, torch.softmax(model(images), -1), atol=1e-5, rtol=1e-4)
+
+
 @pytest.mark.parametrize("config", CONFIGS, ids=str)
 def test_trace_hidden_states_match_torch_module(config):
     torch.manual_seed(0)

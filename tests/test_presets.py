@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import train
-from model import PRESETS, load_model, trace
+from model import PRESETS, ModelConfig, load_model, trace
 from tests.helpers import ROOT
 from tests.test_train import SMALL, run_train
 
@@ -63,8 +63,10 @@ def test_committed_preset_weights_were_made_by_their_recipe_and_trace_like_the_m
     path = preset.weights_path(recipe)
     model = load_model(path, expected_config=preset.config)
     card = json.loads(path.with_suffix(".json").read_text())
-    assert card["config"] == preset.config.to_dict() and card["params"] == model.num_params()
+    assert ModelConfig(**card["config"]) == preset.config and card["params"] == model.num_params()
     assert f"--preset {name}" in card["command"] and card["recipe"]["recipe"] == recipe
+    assert model.metadata == {"test_accuracy": card["test_accuracy"], "date": card["date"], "preset": name,
+                              "recipe": recipe}  # what the page says about the model
     expected = preset.published_recipe if recipe == "published" else recipe_of(train.parse_args([]))
     assert {key: card["recipe"][key] for key in expected} == expected
     images = torch.rand(4, 28, 28)

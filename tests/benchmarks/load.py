@@ -12,6 +12,7 @@ p95 <= 300 ms at N = 16 on this 2-core CPU.
 import argparse
 import contextlib
 import json
+import os
 import tempfile
 import threading
 import time
@@ -34,12 +35,21 @@ def drawings(folder: Path) -> list:
     return values
 
 
-def run(url: str, users: int, seconds: float, values: list) -> dict:
+def cpu_seconds(pid) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), None when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run(url: str, users: int, seconds: float, values: list, server_pid=None, download=True) -> dict:
     latencies, errors, lock = [], [], threading.Lock()
     # ssl_verify=False: the app is plain http on loopback, and with verification on, the client
     # builds a TLS context for every request (~80 ms of CPU), which would load this 2-core
     # machine more than the server does.
-    clients = [Client(url, verbose=False, ssl_verify=False) for _ in range(users)]
+    clients = [Client(url, verbose=False, ssl_verify=False, download_files=download) for _ in range(users)]
     stop = time.time() + seconds
 
     def user(client, offset):
@@ -55,31 +65,37 @@ def run(url: str, users: int, seconds: float, values: list) -> dict:
                     errors.append(f"{type(exc).__name__}: {str(exc)[:100]}")
             i += 1
 
-    began = time.time()
+    began, cpu_before = time.time(), (cpu_seconds(server_pid), cpu_seconds(os.getpid()))
     threads = [threading.Thread(target=user, args=(c, n)) for n, c in enumerate(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.time() - began
+    server_cpu, client_cpu = (cpu_seconds(pid) - before if before is not None else None
+                              for pid, before in zip((server_pid, os.getpid()), cpu_before))
     ms = np.asarray(latencies) * 1000
+    per_request = lambda cpu: round(1000 * cpu / max(1, len(ms)), 1) if cpu is not None else None  # noqa: E731
     return {"users": users, "requests": len(ms), "errors": len(errors), "requests_per_s": round(len(ms) / elapsed, 1),
             "p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),
-            "p99_ms": round(float(np.percentile(ms, 99)), 1), "first_errors": sorted(set(errors))[:3]}
+            "p99_ms": round(float(np.percentile(ms, 99)), 1), "first_errors": sorted(set(errors))[:3],
+            "server_cpu_ms_per_request": per_request(server_cpu), "client_cpu_ms_per_request": per_request(client_cpu)}
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--users", type=int, nargs="+", default=[1, 4, 16, 64])
     p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--download", action=argparse.BooleanOptionalAction, default=True,
+                   help="clients download the four pictures of every answer (--no-download: label and URLs only)")
     p.add_argument("--url", default=None, help="an app already running (default: start one on a free port)")
     args = p.parse_args()
-    app = contextlib.nullcontext(argparse.Namespace(url=args.url)) if args.url else running_app()
+    app = contextlib.nullcontext(argparse.Namespace(url=args.url, pid=None)) if args.url else running_app()
     with tempfile.TemporaryDirectory() as folder, app as app:
         values = drawings(Path(folder))
         Client(app.url, verbose=False, ssl_verify=False).predict(values[0], api_name="/predict")  # warm up
         for users in args.users:
-            print(json.dumps(run(app.url, users, args.seconds, values)), flush=True)
+            print(json.dumps(run(app.url, users, args.seconds, values, app.pid, args.download)), flush=True)
 
 
 if __name__ == "__main__":
