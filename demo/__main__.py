@@ -23,6 +23,8 @@ def main(argv=None):
                    help="require a login, as user:password (or set DEMO_AUTH)")
     p.add_argument("--queue-size", type=int, default=256,
                    help="requests that may wait; beyond it a client is told the queue is full")
+    p.add_argument("--keep-files", type=int, default=600, metavar="SECONDS",
+                   help="delete uploads and drawn pictures older than this, checking as often")
     p.add_argument("--concurrency", type=int, default=os.cpu_count() or 1,
                    help="predictions run at once (default: one per core, each on one torch thread)")
     args = p.parse_args(argv)
@@ -47,7 +49,7 @@ def main(argv=None):
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100000")
     # Waiting clients learn their place in the queue once a second, not after every finished
     # request (with "auto", each request sends a message to every waiting client).
-    app = build_app(models).queue(status_update_rate=1.0, max_size=args.queue_size,
+    app = build_app(models, args.keep_files).queue(status_update_rate=1.0, max_size=args.queue_size,
                                   default_concurrency_limit=args.concurrency)
     app.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                max_file_size="10mb", show_error=False, prevent_thread_lock=True)

@@ -5,11 +5,7 @@ the drawing becomes MNIST's 28x28 (demo.preprocess), the chosen model (the defau
 a preset) is traced row by row (model.trace), and every view is drawn (demo.views). The
 app only wires these together.
 """
-import atexit
 import io
-import itertools
-import shutil
-import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -26,14 +22,6 @@ from .preprocess import MAX_SIDE, DrawingError, to_mnist
 
 # Pillow refuses to decode images over twice this many pixels: uploads stay within memory.
 Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
-
-# The pictures the app draws, and nothing else: served as static files (see Picture), at
-# most PICTURES_KEPT of them (a page fetches its pictures at once; older ones are deleted),
-# and removed when the app stops.
-PICTURES = Path(tempfile.mkdtemp(prefix="row-lstm-pictures-"))
-PICTURES_KEPT = 20_000  # ~10 KB each
-gr.set_static_paths([PICTURES])
-atexit.register(shutil.rmtree, PICTURES, ignore_errors=True)
 
 UNSURE_BELOW = 0.6  # top probability under which the page says the model is unsure
 EMPTY_STATUS = "**Draw a digit** (0-9) in the box: the views update while you draw."
@@ -168,15 +156,11 @@ class Sketchpad(gr.Sketchpad):
 
 class Picture(gr.Image):
     """gr.Image that writes its PNG itself: with fast settings (most of a response's time is
-    PNG encoding), atomically, and into PICTURES, a folder served as static files.
-
-    Identical pictures (two users drawing the same thing) land on the same content-addressed
-    path, and gr.Image's plain write lets one request's download read another's half-written
-    file. Static files skip Gradio's per-file path checks and copy into its cache, which
-    cost more server CPU than the prediction itself (see the README's load figures)."""
+    PNG encoding), and atomically. Identical pictures (two users drawing the same thing, an
+    API client resending an image) land on the same content-addressed cache path, and
+    gr.Image's plain write lets one request's download read another's half-written file."""
 
     is_template = True  # the page draws it with gr.Image's own front end
-    written = itertools.count(1)
 
     def postprocess(self, value):
         if value is None:
@@ -185,27 +169,10 @@ class Picture(gr.Image):
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", compress_level=1)
         data = buffer.getvalue()
-        path = PICTURES / f"{hash_bytes(data)}.png"
+        path = Path(self.GRADIO_CACHE) / hash_bytes(data) / "view.png"
         if not path.exists():
             atomic_write(path, lambda f: f.write(data))
-            if next(Picture.written) % (PICTURES_KEPT // 10) == 0:
-                forget_old_pictures()
-        return ImageData(path=str(path), orig_name="view.png")
-
-
-def _age_key(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except FileNotFoundError:  # deleted meanwhile by another request
-        return 0.0
-
-
-def forget_old_pictures(keep=None):
-    """Delete all but the newest `keep` pictures (default: half of PICTURES_KEPT)."""
-    keep = PICTURES_KEPT // 2 if keep is None else keep
-    pictures = sorted(PICTURES.glob("*.png"), key=_age_key)
-    for picture in pictures[:max(0, len(pictures) - keep)]:
-        picture.unlink(missing_ok=True)
+        return ImageData(path=str(path), orig_name=path.name)
 
 
 CANVAS_HTML = """
@@ -225,10 +192,13 @@ canvas { width: 100%; max-width: 360px; aspect-ratio: 1; border: 2px solid #888;
 """
 
 
-def build_app(models: dict[str, RowClassifier] | RowClassifier) -> gr.Blocks:
-    """The page for one model or several ({name: model}, the first shown first)."""
+def build_app(models: dict[str, RowClassifier] | RowClassifier, keep_files_s: int = 600) -> gr.Blocks:
+    """The page for one model or several ({name: model}, the first shown first). Uploads and
+    pictures older than `keep_files_s` seconds are deleted (checked as often), so a public
+    app's disk use stays bounded; a page loads its pictures as soon as they are made."""
     predictor = Predictor(models)
-    with gr.Blocks(title="Inside an LSTM reading a digit", analytics_enabled=False) as app:  # no telemetry
+    with gr.Blocks(title="Inside an LSTM reading a digit", analytics_enabled=False,  # no telemetry
+                   delete_cache=(keep_files_s, keep_files_s)) as app:
         gr.Markdown("# Inside an LSTM reading a digit, one row at a time\n"
                     "A recurrent network reads your drawing as 28 rows of 28 pixels, top to bottom, "
                     "and answers after the last row. Draw, and watch what happens inside it at every row.")

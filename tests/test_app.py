@@ -3,7 +3,7 @@ gradio_client like any API user; plus the predict function and start-up errors."
 import subprocess
 import sys
 import time
-from pathlib import Path
+import urllib.error
 import urllib.request
 
 import gradio as gr
@@ -154,16 +154,22 @@ def test_app_without_presets_offers_one_model():
         assert model["parameter_default"] == "default" and "lstm64" not in model["python_type"]["type"]
 
 
-def test_pictures_are_written_whole_and_only_the_newest_are_kept(tmp_path, monkeypatch):
-    import demo.app
-    monkeypatch.setattr(demo.app, "PICTURES", tmp_path)
-    monkeypatch.setattr(demo.app, "PICTURES_KEPT", 20)  # prune every 2 new pictures, keep the newest 10
-    picture = demo.app.Picture()
-    paths = [picture.postprocess(np.full((8, 8), i, np.uint8)).path for i in range(30)]
-    assert len(list(tmp_path.iterdir())) <= 11  # no temp files left either
-    assert Path(paths[-1]).exists()
-    assert np.asarray(Image.open(paths[-1])).max() == 29
-    assert picture.postprocess(np.full((8, 8), 29, np.uint8)).path == paths[-1]  # same picture, same file
+def test_uploads_and_pictures_are_deleted_after_keep_files_seconds(tmp_path, monkeypatch):
+    from gradio_client import Client
+    cache = tmp_path / "gradio-cache"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))  # the app's cache of uploads and pictures
+    with running_app("--no-presets", "--keep-files", "2") as app:
+        client = Client(app.url, verbose=False, download_files=False)
+        _, model_input, *_ = client.predict({"composite": upload(tmp_path, draw_digit("7"))}, api_name="/predict")
+        picture = urllib.request.urlopen(model_input["url"], timeout=5)
+        assert picture.status == 200 and picture.read(8) == b"\x89PNG\r\n\x1a\n"
+        assert len(list(cache.rglob("*.png"))) >= 5  # the upload and four pictures
+        deadline = time.time() + 20
+        while list(cache.rglob("*.png")):  # gone within a few rounds of the 2-second sweep
+            assert time.time() < deadline, f"never deleted: {list(cache.rglob('*.png'))}"
+            time.sleep(0.5)
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(model_input["url"], timeout=5)
 
 
 def test_share_without_network_says_so_and_serves_locally():

@@ -49,7 +49,7 @@ def test_drawing_with_the_mouse_predicts_and_shows_every_view(page):
 def pick(page, elem_id, option):
     """Choose `option` in the gr.Dropdown with this elem_id, as a person does."""
     page.click(f"#{elem_id} input")
-    page.get_by_role("option", name=option, exact=True).click()
+    page.locator(f"#{elem_id}").get_by_role("option", name=option, exact=True).click()
 
 
 def wait_for_picture(page, selector, min_width=200):
