@@ -15,7 +15,7 @@ from gradio.data_classes import ImageData
 from gradio.processing_utils import hash_bytes
 from PIL import Image
 
-from model import RowClassifier, atomic_write, trace
+from model import RowClassifier, RowTrace, atomic_write, trace
 
 from . import views
 from .preprocess import MAX_SIDE, DrawingError, to_mnist
@@ -25,6 +25,7 @@ Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
 
 UNSURE_BELOW = 0.6  # top probability under which the page says the model is unsure
 EMPTY_STATUS = "**Draw a digit** (0-9) in the box: the views update while you draw."
+NO_VIEWS = (None, None, None, None, None, EMPTY_STATUS)  # what an empty canvas shows
 
 EXPLANATION = """
 ### How to read the views
@@ -78,10 +79,13 @@ class Predictor:
             raise gr.Error(f"Unknown model {name!r}: choose one of {', '.join(self.models)}.", print_exception=False)
         return self.models[name]
 
-    def views(self, image: np.ndarray, model_name=None):
-        """Label value, status and every figure for one 28x28 image."""
+    def traced(self, image: np.ndarray, model_name=None) -> RowTrace:
+        """Everything the model does, row by row, on one 28x28 image."""
         with torch.inference_mode():
-            row_trace = trace(self.model(model_name), torch.from_numpy(image)[None])
+            return trace(self.model(model_name), torch.from_numpy(image)[None])
+
+    def views(self, image: np.ndarray, row_trace: RowTrace):
+        """Label value, every figure and the status for one 28x28 image and its trace."""
         probs = row_trace.probs[0].numpy()
         label = {str(digit): float(p) for digit, p in enumerate(probs)}
         first, second = np.argsort(probs)[::-1][:2]
@@ -113,25 +117,22 @@ class Predictor:
         self.model(model_name)  # an unknown name is an error even for an empty drawing
         image = self.read(value)
         if image is None:
-            return None, None, None, None, None, EMPTY_STATUS
-        return self.views(image, model_name)
-
-    def comparison(self, image, model_name=None, other_name=None):
-        """Two models' top-layer hidden states for the same image, rows aligned (None
-        without an image or without a second model)."""
-        if image is None or not other_name or other_name == model_name:
-            return None
-        with torch.inference_mode():
-            traces = {name: trace(self.model(name), torch.from_numpy(image)[None]) for name in (model_name, other_name)}
-        return views.comparison_figure(image, traces)
+            return NO_VIEWS
+        return self.views(image, self.traced(image, model_name))
 
     def predict_canvas(self, data_url, model_name=None, other_name=None):
-        """What the page shows: every view, and the comparison when a second model is picked."""
+        """What the page shows: every view, and beside them the comparison with a second
+        model when one is picked (else None)."""
         self.model(model_name)
         image = self.read(canvas_value(data_url))
         if image is None:
-            return None, None, None, None, None, EMPTY_STATUS, None
-        return *self.views(image, model_name), self.comparison(image, model_name, other_name)
+            return *NO_VIEWS, None
+        row_trace = self.traced(image, model_name)
+        compared = None
+        if other_name and other_name != (model_name or self.default):
+            traces = {model_name or self.default: row_trace, other_name: self.traced(image, other_name)}
+            compared = views.comparison_figure(image, traces)
+        return *self.views(image, row_trace), compared
 
 
 def canvas_value(data_url):

@@ -200,7 +200,7 @@ def gates_figure(image: np.ndarray, trace: RowTrace) -> Image.Image:
                                      scale=signed or gate == list(trace.gates)[-1]))
         if not trace.gates:
             panels.append(heat_panel(trace.hidden[layer, d, 0].numpy(), f"layer {layer + 1}{suffix} h_t", "unit", -1.0, 1.0,
-                                     "diverging", width=128, scale=d == len(_directions(trace)) - 1))
+                                     "diverging", width=128, scale=d == trace.hidden.shape[1] - 1))
     if not trace.gates:
         return compose(panels, "A plain RNN has no gates: h_t = tanh(W x_t + U h_t-1 + b)")
     return compose(panels, f"Top layer (layer {layer + 1}) gates per row: 0 = closed, 1 = open")
