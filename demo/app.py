@@ -15,7 +15,7 @@ from gradio.data_classes import ImageData
 from gradio.processing_utils import hash_bytes
 from PIL import Image
 
-from model import RowClassifier, RowTrace, atomic_write, trace
+from model import PRESETS, RowClassifier, RowTrace, atomic_write, trace
 
 from . import views
 from .preprocess import MAX_SIDE, DrawingError, to_mnist
@@ -58,9 +58,11 @@ def describe(name: str, model: RowClassifier) -> str:
     parts = [f"**{name}**: {model.config.describe()}", f"{model.num_params():,} parameters"]
     metadata = getattr(model, "metadata", {})  # what train.py recorded (load_model)
     if "test_accuracy" in metadata:
-        parts.append(f"{metadata['test_accuracy']:.2%} on the MNIST test set")
-        parts.append("trained as its tutorial published it" if metadata.get("recipe") == "published"
-                     else "trained with this project's recipe")
+        accuracy = f"{metadata['test_accuracy']:.2%} on the MNIST test set"
+        published = PRESETS[name].published_accuracy if name in PRESETS else "none published"
+        parts.append(accuracy + (f" (its tutorial reports {published})" if published != "none published" else ""))
+        parts.append("trained with a plain tutorial recipe (Adam, constant learning rate, no augmentation)"
+                     if metadata.get("recipe") == "published" else "trained with this project's recipe")
     return ", ".join(parts) + "."
 
 

@@ -141,7 +141,7 @@ def test_predictor_switches_models_and_describes_each():
     assert first == predictor.predict(drawing, "lstm64")[0] and first != second
     about = describe("bilstm64", models["bilstm64"])
     assert "bidirectional LSTM, 64 units each way" in about and f"{models['bilstm64'].num_params():,}" in about
-    assert "as its tutorial published it" in about
+    assert "plain tutorial recipe" in about and "(its tutorial reports 98.15%)" in about
     with pytest.raises(gr.Error, match="Unknown model 'gpt'"):
         predictor.predict(drawing, "gpt")
 
