@@ -70,12 +70,13 @@ class RunningApp:
 
 
 @contextmanager
-def running_app(*args, timeout=90):
-    """`python -m demo` on 127.0.0.1 at a free port; yields a RunningApp and stops it afterwards."""
+def running_app(*args, timeout=90, module="demo"):
+    """`python -m demo` (or another `module` that serves it) on 127.0.0.1 at a free port;
+    yields a RunningApp and stops it afterwards."""
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="demo-", suffix=".log")[1])
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "demo", "--port", str(port), *args],
+        proc = subprocess.Popen([sys.executable, "-m", module, "--port", str(port), *args],
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:

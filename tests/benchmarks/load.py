@@ -7,7 +7,9 @@ p95 <= 300 ms at N = 16 on this 2-core CPU.
 
     .venv/bin/python -m tests.benchmarks.load [--users 1 4 16 64] [--seconds 20] [--url URL]
 
---url drives an app that is already running (e.g. under a profiler) instead of starting one.
+--url drives an app that is already running (e.g. under a profiler) instead of starting one;
+--fixed-answer starts the app with its prediction replaced by a fixed answer, which measures
+what Gradio's request path costs by itself; --no-download leaves the pictures undownloaded.
 """
 import argparse
 import contextlib
@@ -88,9 +90,12 @@ def main():
     p.add_argument("--seconds", type=float, default=20)
     p.add_argument("--download", action=argparse.BooleanOptionalAction, default=True,
                    help="clients download the four pictures of every answer (--no-download: label and URLs only)")
+    p.add_argument("--fixed-answer", action="store_true",
+                   help="serve the same app with the prediction replaced by a fixed answer: the request path's own cost")
     p.add_argument("--url", default=None, help="an app already running (default: start one on a free port)")
     args = p.parse_args()
-    app = contextlib.nullcontext(argparse.Namespace(url=args.url, pid=None)) if args.url else running_app()
+    module = "tests.benchmarks.fixed_answer_app" if args.fixed_answer else "demo"
+    app = contextlib.nullcontext(argparse.Namespace(url=args.url, pid=None)) if args.url else running_app(module=module)
     with tempfile.TemporaryDirectory() as folder, app as app:
         values = drawings(Path(folder))
         Client(app.url, verbose=False, ssl_verify=False).predict(values[0], api_name="/predict")  # warm up
