@@ -45,8 +45,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", choices=sorted(PRESETS),
                    help="a classic configuration (model/presets.py): its network, and its published recipe")
-    p.add_argument("--recipe", default="published", choices=["published", "default"],
-                   help="with --preset: train as published, or with this project's default recipe")
+    p.add_argument("--recipe", choices=["published", "default"],
+                   help="with --preset: train as published (its default), or with this project's default recipe")
     p.add_argument("--data-dir", default="data", help="torchvision MNIST root (holds MNIST/raw/)")
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST when missing")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -79,9 +79,14 @@ def parse_args(argv=None):
     p.add_argument("--test-limit", type=int, default=None, help="evaluate on only the first N test images")
     # A preset only changes defaults: any flag given on the command line still wins.
     chosen = p.parse_known_args(argv)[0]
+    if chosen.recipe and not chosen.preset:
+        p.error("--recipe goes with --preset (without one, the default recipe is used)")
     if chosen.preset:
+        recipe = chosen.recipe or "published"
         preset = PRESETS[chosen.preset]
-        p.set_defaults(**preset.settings(chosen.recipe), out=str(preset.weights_path(chosen.recipe)))
+        p.set_defaults(**preset.settings(recipe), out=str(preset.weights_path(recipe)), recipe=recipe)
+    else:
+        p.set_defaults(recipe="default")  # what the card and weights record
     return p.parse_args(argv)
 
 
@@ -366,7 +371,7 @@ def main(argv=None):
             "history": history,
         }
         save_model(final.cpu(), out, metadata={"test_accuracy": card["test_accuracy"], "date": card["date"],
-                                               "preset": args.preset or "", "recipe": args.recipe if args.preset else "default"})
+                                               "preset": args.preset or "", "recipe": args.recipe})
         atomic_write(out.with_suffix(".json"), lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))
         print(json.dumps({"test_accuracy": card["test_accuracy"], "n": len(test_y), "params": card["params"],
                           "seconds": card["seconds"], "processes": world,

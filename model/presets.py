@@ -33,8 +33,8 @@ class Preset:
 
     def settings(self, recipe: str = "published") -> dict:
         """train.py settings for this network and recipe ("published" or "default")."""
-        network = dict(cell=self.config.cell, hidden_size=self.config.hidden_size, layers=self.config.num_layers,
-                       bidirectional=self.config.bidirectional, dropout=self.config.dropout)
+        network = self.config.to_dict()
+        network["layers"] = network.pop("num_layers")  # train.py's flag is --layers
         return {**network, **(self.published_recipe if recipe == "published" else {})}
 
 

@@ -35,6 +35,12 @@ def test_default_recipe_keeps_the_network_and_takes_the_project_recipe():
     assert args.out == str(ROOT / "weights" / "bilstm64.default-recipe.pt")
 
 
+def test_recipe_without_a_preset_is_refused_and_plain_runs_record_the_default_recipe():
+    assert train.parse_args([]).recipe == "default"
+    with pytest.raises(SystemExit):
+        train.parse_args(["--recipe", "published"])
+
+
 def test_flags_given_with_a_preset_still_win():
     args = train.parse_args(["--preset", "lstm64", "--epochs", "3", "--lr", "0.002", "--out", "x.pt"])
     assert (args.epochs, args.lr, args.out, args.batch_size) == (3, 0.002, "x.pt", 64)
