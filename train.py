@@ -34,7 +34,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DistributedSampler
 
-from demo.preprocess import to_mnist
+from model.preprocess import to_mnist
 from model import (DEFAULT_WEIGHTS, PRESETS, ModelConfig, RowClassifier, WeightsError, atomic_torch_save,
                    atomic_write, load_model, read_weights_file, save_model)
 
@@ -168,7 +168,7 @@ def augment(images: torch.Tensor, generator: torch.Generator, clean_fraction: fl
 
 
 def as_the_app_sees_them(images: torch.Tensor, processes: int) -> torch.Tensor:
-    """MNIST images passed through the app's own preprocessing (demo.preprocess.to_mnist:
+    """MNIST images passed through the app's own preprocessing (model.preprocess.to_mnist:
     strokes redrawn at MNIST's typical width, re-centred), so that training also sees
     digits exactly as drawings reach the model. Computed once per run, in parallel."""
     with multiprocessing.Pool(processes) as pool:

@@ -1,7 +1,7 @@
 """The Gradio app: a canvas next to the row-LSTM, and what happens inside it row by row.
 
 `predict(value, model_name)` is the whole pipeline behind the page and the `predict` API:
-the drawing becomes MNIST's 28x28 (demo.preprocess), the chosen model (the default one or
+the drawing becomes MNIST's 28x28 (model.preprocess), the chosen model (the default one or
 a preset) is traced row by row (model.trace), and every view is drawn (demo.views). The
 app only wires these together.
 """
@@ -18,7 +18,7 @@ from PIL import Image
 from model import PRESETS, RowClassifier, RowTrace, atomic_write, trace
 
 from . import views
-from .preprocess import MAX_SIDE, DrawingError, to_mnist
+from model.preprocess import MAX_SIDE, DrawingError, to_mnist
 
 # Pillow refuses to decode images over twice this many pixels: uploads stay within memory.
 Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE

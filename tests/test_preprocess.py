@@ -1,4 +1,4 @@
-"""demo.preprocess.to_mnist: MNIST-style 28x28 from any accepted drawing form, the same
+"""model.preprocess.to_mnist: MNIST-style 28x28 from any accepted drawing form, the same
 drawing giving (nearly) the same 28x28 whatever its size, place, brush or canvas."""
 import base64
 import io
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from demo.preprocess import DrawingError, to_mnist
+from model.preprocess import DrawingError, to_mnist
 from tests.helpers import draw_digit
 
 
@@ -142,10 +142,11 @@ def test_not_an_image_file(tmp_path):
         to_mnist(str(path))
 
 
-def test_preprocess_does_not_import_gradio():
+@pytest.mark.parametrize("module", ["model.preprocess", "demo.preprocess"])  # the shared module, and the old name
+def test_preprocess_does_not_import_gradio(module):
     import subprocess
     import sys
-    code = "import sys, demo.preprocess; print('gradio' in sys.modules)"
+    code = f"import sys, {module}; print('gradio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=__import__("tests.helpers").helpers.ROOT)
     assert out.stdout.strip() == "False", out.stderr
 

@@ -146,7 +146,7 @@ def test_augmentation_varies_position_size_and_stroke_width_and_keeps_a_clean_sh
 
 def test_training_sees_digits_as_the_app_shows_them(mnist_dir):
     """--pen-fraction: training images passed through the app's own to_mnist."""
-    from demo.preprocess import to_mnist
+    from model.preprocess import to_mnist
     images, _ = train.load_mnist(str(mnist_dir), train=False, download=False, limit=40)
     redrawn = train.as_the_app_sees_them(images, processes=2)
     assert redrawn.shape == (40, 28, 28) and redrawn.dtype == torch.float32

@@ -3,7 +3,7 @@
 Each test digit is thinned to its skeleton (its pen path), given a random slant, rotation
 and width, and redrawn on a sketchpad-sized canvas at a random size (35-75% of the canvas
 height), anywhere on it, with a round brush of 1.5-5% of the canvas width. Then it goes
-through the app's own path: `demo.preprocess.to_mnist` and the model. The score guides the
+through the app's own path: `model.preprocess.to_mnist` and the model. The score guides the
 work on drawn digits; the project's hidden benchmark (other writers, real pen strokes) is
 what counts.
 
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from demo.preprocess import skeletonize, to_mnist
+from model.preprocess import skeletonize, to_mnist
 from model import DEFAULT_WEIGHTS, atomic_write, load_model
 from tests.helpers import MNIST_DIR
 
