@@ -7,7 +7,7 @@ through the app's own path: `model.preprocess.to_mnist` and the model. The score
 work on drawn digits; the project's hidden benchmark (other writers, real pen strokes) is
 what counts.
 
-    .venv/bin/python -m tests.benchmarks.drawn_digits [--n 2000] [--weights PATH] [--naive] [--update-card]
+    .venv/bin/python -m benchmarks.drawn_digits [--n 2000] [--weights PATH] [--naive] [--update-card]
 
 --naive also scores plain resizing of the whole canvas to 28x28 (what many demos do);
 --update-card writes the score into the weights' model card (the .json beside them).
@@ -105,7 +105,7 @@ def main():
     if args.update_card:
         card_path = Path(args.weights or DEFAULT_WEIGHTS).with_suffix(".json")
         card = json.loads(card_path.read_text())
-        card["drawn_digits"] = {**result, "command": "python -m tests.benchmarks.drawn_digits " + " ".join(sys.argv[1:]),
+        card["drawn_digits"] = {**result, "command": "python -m benchmarks.drawn_digits " + " ".join(sys.argv[1:]),
                                 "date": datetime.now(timezone.utc).strftime("%Y-%m-%d")}
         atomic_write(card_path, lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))
 

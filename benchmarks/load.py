@@ -5,7 +5,7 @@ client threads, each sending drawings one after another for a fixed time, and pr
 requests/s, latency p50/p95/p99 (submit to result) and errors. Targets: 0 errors at every N;
 p95 <= 300 ms at N = 16 on this 2-core CPU.
 
-    .venv/bin/python -m tests.benchmarks.load [--users 1 4 16 64] [--seconds 20] [--url URL]
+    .venv/bin/python -m benchmarks.load [--users 1 4 16 64] [--seconds 20] [--url URL]
 
 --url drives an app that is already running (e.g. under a profiler) instead of starting one;
 --fixed-answer starts the app with its prediction replaced by a fixed answer, which measures
@@ -94,7 +94,7 @@ def main():
                    help="serve the same app with the prediction replaced by a fixed answer: the request path's own cost")
     p.add_argument("--url", default=None, help="an app already running (default: start one on a free port)")
     args = p.parse_args()
-    module = "tests.benchmarks.fixed_answer_app" if args.fixed_answer else "demo"
+    module = "benchmarks.fixed_answer_app" if args.fixed_answer else "demo"
     app = contextlib.nullcontext(argparse.Namespace(url=args.url, pid=None)) if args.url else running_app(module=module)
     with tempfile.TemporaryDirectory() as folder, app as app:
         values = drawings(Path(folder))

@@ -2,7 +2,7 @@
 seeds (into a temporary folder; the committed weights are untouched) and prints each test
 accuracy, their mean and spread, beside the accuracy the tutorial published.
 
-    .venv/bin/python -m tests.benchmarks.seeds --preset lstm64 [--seeds 0 1 2 3 4] [--recipe published] [train.py flags]
+    .venv/bin/python -m benchmarks.seeds --preset lstm64 [--seeds 0 1 2 3 4] [--recipe published] [train.py flags]
 
 Other flags go to train.py as they are, e.g. --no-standardise (raw pixels into the network).
 """

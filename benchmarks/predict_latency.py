@@ -3,7 +3,7 @@ offers (the default and each preset):
 - the whole predict function (preprocess, trace, every view): target p95 <= 20 ms;
 - one-image forward pass: target median <= 1 ms for the default model.
 
-    .venv/bin/python -m tests.benchmarks.predict_latency [--repeats 200]
+    .venv/bin/python -m benchmarks.predict_latency [--repeats 200]
 """
 import argparse
 import base64

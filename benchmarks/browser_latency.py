@@ -5,7 +5,7 @@ digits with the mouse, and measures, for each stroke, the time from releasing th
 to the moment the page shows the prediction for the finished drawing (the last update of
 the label and the model-input image after the release). Target: median <= 200 ms.
 
-    .venv/bin/python -m tests.benchmarks.browser_latency [--strokes 30]
+    .venv/bin/python -m benchmarks.browser_latency [--strokes 30]
 """
 import argparse
 import json

@@ -1,6 +1,6 @@
 """`python -m demo` with the prediction replaced by one fixed answer: the same components,
 queue settings and API, so load on it measures what the request path costs without our
-model (`python -m tests.benchmarks.load --fixed-answer`). Not for serving."""
+model (`python -m benchmarks.load --fixed-answer`). Not for serving."""
 import sys
 
 import demo.__main__
