@@ -28,13 +28,11 @@ test: $(VENV)/.installed browser
 train: $(VENV)/.installed
 	$(PY) train.py --data-dir $(DATA_DIR) --out weights/default.pt
 
-# Every classic configuration (model/presets.py): as published, then with the default recipe
-# (lstm128x2 with the default recipe is the default model, made by `make train`).
-PRESETS := lstm64 rnn64 lstm128x2 gru128 bilstm64
+# Every classic configuration, as published and with the default recipe: the list is
+# model/presets.py's (`python -m model.presets`; the default model itself is `make train`).
 presets: $(VENV)/.installed
-	for preset in $(PRESETS); do $(PY) train.py --data-dir $(DATA_DIR) --preset $$preset || exit 1; done
-	for preset in $(filter-out lstm128x2,$(PRESETS)); do \
-	  $(PY) train.py --data-dir $(DATA_DIR) --preset $$preset --recipe default || exit 1; done
+	$(PY) -W ignore::RuntimeWarning -m model.presets | while read preset recipe; do \
+	  $(PY) train.py --data-dir $(DATA_DIR) --preset $$preset --recipe $$recipe || exit 1; done
 
 eval: $(VENV)/.installed
 	$(PY) train.py --data-dir $(DATA_DIR) --eval-only --weights weights/default.pt

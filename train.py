@@ -24,6 +24,7 @@ import os
 import shlex
 import sys
 import time
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -35,59 +36,68 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DistributedSampler
 
 from model.preprocess import to_mnist
+from tqdm import tqdm
+
 from model import (DEFAULT_WEIGHTS, PRESETS, ModelConfig, RowClassifier, WeightsError, atomic_torch_save,
                    atomic_write, load_model, read_weights_file, save_model)
+from model.presets import RECIPES
+from model.recipe import Recipe
 
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
+def add_flags(parser, cls, defaults) -> None:
+    """One flag per field of a settings dataclass (ModelConfig or Recipe): the field's name,
+    type and default; help text, choices and other spellings from its metadata."""
+    for f in fields(cls):
+        default = getattr(defaults, f.name)
+        names = ["--" + f.name.replace("_", "-"), *f.metadata.get("flags", ())]
+        if isinstance(default, bool):
+            parser.add_argument(*names, dest=f.name, default=default, help=f.metadata["help"],
+                                action=argparse.BooleanOptionalAction)
+        else:
+            parser.add_argument(*names, dest=f.name, default=default, type=type(default), help=f.metadata["help"],
+                                choices=f.metadata.get("choices"))
+
+
+def settings_of(cls, args):
+    """The ModelConfig or Recipe that the parsed flags describe."""
+    return cls(**{f.name: getattr(args, f.name) for f in fields(cls)})
+
+
 def parse_args(argv=None):
+    """The run's plumbing, the network (ModelConfig) and the recipe (Recipe). --preset only changes
+    defaults (its network, and its published recipe or --recipe default): flags given still win."""
+    first = argparse.ArgumentParser(add_help=False)  # which preset and recipe set the defaults below
+    first.add_argument("--preset")
+    first.add_argument("--recipe")
+    chosen = first.parse_known_args(argv)[0]
+    preset = PRESETS.get(chosen.preset)
+    recipe_name = chosen.recipe or ("published" if preset else "default")
+
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", choices=sorted(PRESETS),
                    help="a classic configuration (model/presets.py): its network, and its published recipe")
-    p.add_argument("--recipe", choices=["published", "default"],
+    p.add_argument("--recipe", choices=RECIPES,
                    help="with --preset: train as published (its default), or with this project's default recipe")
     p.add_argument("--data-dir", default="data", help="torchvision MNIST root (holds MNIST/raw/)")
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST when missing")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="weights file to write (card, curves, checkpoint beside it)")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--optimizer", default="adamw", choices=["adamw", "adam"])
-    p.add_argument("--lr", type=float, default=3e-3, help="learning rate (the peak of the one-cycle schedule)")
-    p.add_argument("--schedule", default="onecycle", choices=["onecycle", "constant"])
-    p.add_argument("--weight-decay", type=float, default=1e-2)
-    p.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping (0 disables)")
-    p.add_argument("--label-smoothing", type=float, default=0.05)
-    p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the saved weights (0 disables)")
-    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True, help="training augmentation")
-    p.add_argument("--clean-fraction", type=float, default=0.25, help="share of each batch left un-augmented")
-    p.add_argument("--pen-fraction", type=float, default=0.5,
-                   help="share of training images shown as the app shows drawings (through to_mnist)")
-    p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn"])
-    p.add_argument("--hidden-size", type=int, default=128)
-    p.add_argument("--layers", type=int, default=2)
-    p.add_argument("--bidirectional", action="store_true")
-    p.add_argument("--dropout", type=float, default=0.0)
-    p.add_argument("--standardise", action=argparse.BooleanOptionalAction, default=True,
-                   help="the model standardises its input pixels (--no-standardise: raw [0, 1] pixels)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=str(preset.weights_path(recipe_name) if preset else DEFAULT_WEIGHTS),
+                   help="weights file to write (card, curves, checkpoint beside it)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint beside --out")
     p.add_argument("--eval-only", action="store_true", help="print the test accuracy of --weights as JSON and exit")
     p.add_argument("--weights", default=None, help="weights to evaluate with --eval-only (default: --out)")
     p.add_argument("--train-limit", type=int, default=None, help="use only the first N training images (smoke tests)")
     p.add_argument("--test-limit", type=int, default=None, help="evaluate on only the first N test images")
-    # A preset only changes defaults: any flag given on the command line still wins.
-    chosen = p.parse_known_args(argv)[0]
-    if chosen.recipe and not chosen.preset:
+    add_flags(p.add_argument_group("network (model.ModelConfig)"), ModelConfig,
+              preset.config if preset else ModelConfig())
+    add_flags(p.add_argument_group("recipe (model.Recipe)"), Recipe, preset.recipe(recipe_name) if preset else Recipe())
+    args = p.parse_args(argv)
+    if args.recipe and not args.preset:
         p.error("--recipe goes with --preset (without one, the default recipe is used)")
-    if chosen.preset:
-        recipe = chosen.recipe or "published"
-        preset = PRESETS[chosen.preset]
-        p.set_defaults(**preset.settings(recipe), out=str(preset.weights_path(recipe)), recipe=recipe)
-    else:
-        p.set_defaults(recipe="default")  # what the card and weights record
-    return p.parse_args(argv)
+    args.recipe = recipe_name  # what the card and weights record
+    return args
 
 
 def pick_device(name: str) -> torch.device:
@@ -183,22 +193,6 @@ def count_correct(model, images, labels, batch_size=1000) -> int:
                for i in range(0, len(images), batch_size))
 
 
-class Progress:
-    """A one-line progress bar per epoch (redrawn on a terminal, every quarter in logs)."""
-
-    def __init__(self, epoch, epochs, steps, show=True):
-        self.epoch, self.epochs, self.steps, self.start = epoch, epochs, steps, time.time()
-        self.tty, self.show = sys.stderr.isatty(), show
-
-    def update(self, step, loss, acc):
-        if not self.show or not (self.tty or step in {self.steps // 4, self.steps // 2, 3 * self.steps // 4}):
-            return
-        done = int(30 * step / self.steps)
-        print(f"\repoch {self.epoch}/{self.epochs} [{'#' * done}{'.' * (30 - done)}] {step}/{self.steps} "
-              f"loss {loss:.4f} train-acc {acc:.2%} {time.time() - self.start:.0f}s",
-              end="" if self.tty else "\n", file=sys.stderr, flush=True)
-
-
 def plot_curves(history, path):
     """Training loss and test error per epoch as a small PNG, drawn with Pillow."""
     from PIL import Image, ImageDraw
@@ -225,132 +219,191 @@ def plot_curves(history, path):
     atomic_write(path, lambda f: img.save(f, format="PNG"))
 
 
+CHECKPOINT_FORMAT = "row-rnn-checkpoint-v2"  # v2: network and recipe stored as ModelConfig and Recipe fields
+
+
+@dataclass
+class Learner:
+    """The network and everything that updates it: optimiser, schedule, and the EMA of its weights."""
+    model: RowClassifier
+    trained: torch.nn.Module  # the model, wrapped for DDP when several processes train it
+    optimizer: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LRScheduler
+    ema: AveragedModel | None
+
+    @property
+    def final(self) -> RowClassifier:
+        """What is evaluated and saved: the EMA of the weights when there is one."""
+        return self.ema.module if self.ema is not None else self.model
+
+
+def build(config: ModelConfig, recipe: Recipe, steps_per_epoch: int, device, world: int) -> Learner:
+    torch.manual_seed(recipe.seed)  # the same initial weights in every process
+    model = RowClassifier(config).to(device)
+    trained = DistributedDataParallel(model) if world > 1 else model  # averages gradients across processes
+    optimizer = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam}[recipe.optimizer](
+        model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+    if recipe.schedule == "onecycle":
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe.lr, epochs=recipe.epochs,
+                                                       steps_per_epoch=steps_per_epoch, pct_start=0.2)
+    else:
+        schedule = torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(recipe.ema)) if recipe.ema > 0 else None
+    return Learner(model, trained, optimizer, schedule, ema)
+
+
+def save_checkpoint(path, learner: Learner, config, recipe, epoch, history, seconds) -> None:
+    atomic_torch_save({"format": CHECKPOINT_FORMAT, "epoch": epoch, "config": config.to_dict(),
+                       "recipe": recipe.to_dict(), "model": learner.model.state_dict(),
+                       "optimizer": learner.optimizer.state_dict(), "schedule": learner.schedule.state_dict(),
+                       "ema": learner.ema.state_dict() if learner.ema is not None else {}, "history": history,
+                       "seconds": seconds}, path)
+
+
+def load_checkpoint(path, learner: Learner, config, recipe) -> tuple[int, list, float]:
+    """Restore `learner` from the checkpoint at `path`; returns (epoch done, history, seconds).
+    Exits with a clear message for a missing, foreign or mismatched checkpoint."""
+    try:
+        checkpoint = read_weights_file(path)
+    except WeightsError as exc:
+        sys.exit(f"error: cannot resume: {exc}")
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+        found = checkpoint.get("format") if isinstance(checkpoint, dict) else None
+        sys.exit(f"error: cannot resume: {path} is not a checkpoint of this train.py (format {found!r}, "
+                 f"expected {CHECKPOINT_FORMAT!r}); start the run again without --resume")
+    if checkpoint["config"] != config.to_dict() or checkpoint["recipe"] != recipe.to_dict():
+        sys.exit(f"error: cannot resume: {path} is from a run with other settings (config {checkpoint['config']}, "
+                 f"recipe {checkpoint['recipe']}); resume with the same ones")
+    learner.model.load_state_dict(checkpoint["model"])
+    learner.optimizer.load_state_dict(checkpoint["optimizer"])
+    learner.schedule.load_state_dict(checkpoint["schedule"])
+    if learner.ema is not None:
+        learner.ema.load_state_dict(checkpoint["ema"])
+    return checkpoint["epoch"], checkpoint["history"], checkpoint["seconds"]
+
+
+def train_one_epoch(learner: Learner, data: dict, recipe: Recipe, epoch: int, order: torch.Tensor,
+                    rank_batch: int, generator: torch.Generator, show: bool) -> tuple[float, int, int]:
+    """One pass over this process's share (`order`) of the training set; returns the summed
+    loss, the number correct and the number seen."""
+    learner.trained.train()
+    loss_sum, correct, seen = 0.0, 0, 0
+    steps = math.ceil(len(order) / rank_batch)
+    bar = tqdm(range(steps), desc=f"epoch {epoch}/{recipe.epochs}", disable=not show, file=sys.stderr,
+               mininterval=1 if sys.stderr.isatty() else 30, leave=False)
+    for step in bar:
+        batch = order[step * rank_batch: (step + 1) * rank_batch]
+        images, labels = data["train_x"][batch], data["train_y"][batch]
+        if data["pen_x"] is not None:
+            as_drawn = torch.rand(len(batch), generator=generator, device=images.device) < recipe.pen_fraction
+            images = torch.where(as_drawn[:, None, None], data["pen_x"][batch], images)
+        if recipe.augment:
+            images = augment(images, generator, recipe.clean_fraction)
+        logits = learner.trained(images)
+        loss = F.cross_entropy(logits, labels, label_smoothing=recipe.label_smoothing)
+        learner.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if recipe.clip > 0:
+            torch.nn.utils.clip_grad_norm_(learner.model.parameters(), recipe.clip)
+        learner.optimizer.step()
+        learner.schedule.step()
+        if learner.ema is not None:
+            learner.ema.update_parameters(learner.model)
+        loss_sum += loss.item() * len(batch)
+        correct += (logits.argmax(1) == labels).sum().item()
+        seen += len(batch)
+        bar.set_postfix(loss=f"{loss_sum / seen:.4f}", train_acc=f"{correct / seen:.2%}", refresh=False)
+    return loss_sum, correct, seen
+
+
+def model_card(out: Path, model: RowClassifier, config, recipe, args, history, seconds, world, device, n_train,
+               n_test, command) -> dict:
+    """The model card written beside the weights (NAME.json): what was trained, how, how long, how well.
+    The tests read it back (committed weights == card)."""
+    return {
+        "weights": out.name, "config": config.to_dict(), "params": model.num_params(),
+        "test_accuracy": history[-1]["test_accuracy"], "n_test": n_test, "n_train": n_train,
+        "command": command, "seconds": round(seconds, 1), "processes": world,
+        "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+        "threads": torch.get_num_threads(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "torch": torch.__version__,
+        "recipe": {**recipe.to_dict(), "preset": args.preset, "recipe": args.recipe},
+        "history": history,
+    }
+
+
+def evaluate_only(args) -> None:
+    """--eval-only: the test accuracy of --weights (default --out), as one JSON line."""
+    device = pick_device(args.device)
+    weights = args.weights or args.out
+    try:
+        model = load_model(weights).to(device)
+    except WeightsError as exc:
+        sys.exit(f"error: {exc}")
+    test_x, test_y = load_mnist(args.data_dir, train=False, download=not args.no_download, limit=args.test_limit)
+    correct = count_correct(model, test_x.to(device).float() / 255, test_y.to(device))
+    print(json.dumps({"test_accuracy": correct / len(test_y), "n": len(test_y), "params": model.num_params(),
+                      "weights": str(weights), "config": model.config.to_dict()}))
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.eval_only:
+        return evaluate_only(args)
+    config, recipe = settings_of(ModelConfig, args), settings_of(Recipe, args)
     out = Path(args.out)
     checkpoint_path = out.with_suffix(".ckpt")
-
-    if args.eval_only:
-        device = pick_device(args.device)
-        weights = args.weights or args.out
-        try:
-            model = load_model(weights).to(device)
-        except WeightsError as exc:
-            sys.exit(f"error: {exc}")
-        test_x, test_y = load_mnist(args.data_dir, train=False, download=not args.no_download, limit=args.test_limit)
-        correct = count_correct(model, test_x.to(device).float() / 255, test_y.to(device))
-        print(json.dumps({"test_accuracy": correct / len(test_y), "n": len(test_y), "params": model.num_params(),
-                          "weights": str(weights), "config": model.config.to_dict()}))
-        return
 
     # One process, or one of several under torchrun. Rank 0 alone prints and writes files.
     rank, world, device = start_processes(args.device)
     main_process = rank == 0
     log = (lambda *a, **k: print(*a, **k, file=sys.stderr, flush=True)) if main_process else (lambda *a, **k: None)
-    if args.batch_size % world:
-        sys.exit(f"error: --batch-size {args.batch_size} must divide among {world} processes")
-    rank_batch = args.batch_size // world  # the global batch stays --batch-size, so the recipe (lr) stays too
+    if recipe.batch_size % world:
+        sys.exit(f"error: --batch-size {recipe.batch_size} must divide among {world} processes")
+    rank_batch = recipe.batch_size // world  # the global batch stays --batch-size, so the recipe (lr) stays too
 
     # Data: the whole of MNIST fits in memory (and on any GPU), so batches are plain slices.
     train_x, train_y = load_mnist(args.data_dir, train=True, download=not args.no_download, limit=args.train_limit)
     test_x, test_y = load_mnist(args.data_dir, train=False, download=not args.no_download, limit=args.test_limit)
     processes = max(1, (os.cpu_count() or 1) // world)
-    pen_x = as_the_app_sees_them(train_x, processes).to(device) if args.pen_fraction > 0 else None
-    train_x, train_y = train_x.to(device).float() / 255, train_y.to(device)
-    test_x, test_y = test_x.to(device).float() / 255, test_y.to(device)
+    data = {"pen_x": as_the_app_sees_them(train_x, processes).to(device) if recipe.pen_fraction > 0 else None,
+            "train_x": train_x.to(device).float() / 255, "train_y": train_y.to(device),
+            "test_x": test_x.to(device).float() / 255, "test_y": test_y.to(device)}
     # Each process takes its share of a shuffled order, new every epoch (set_epoch).
-    sampler = DistributedSampler(range(len(train_x)), num_replicas=world, rank=rank, shuffle=True, seed=args.seed)
+    sampler = DistributedSampler(range(len(train_x)), num_replicas=world, rank=rank, shuffle=True, seed=recipe.seed)
 
-    # Model, optimiser, schedule, EMA of the weights.
-    torch.manual_seed(args.seed)  # the same initial weights in every process
-    config = ModelConfig(cell=args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
-                         bidirectional=args.bidirectional, dropout=args.dropout, standardise=args.standardise)
-    model = RowClassifier(config).to(device)
-    trained = DistributedDataParallel(model) if world > 1 else model  # averages gradients across processes
-    optimizer = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam}[args.optimizer](
-        model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    steps_per_epoch = math.ceil(len(sampler) / rank_batch)
-    if args.schedule == "onecycle":
-        schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
-                                                       steps_per_epoch=steps_per_epoch, pct_start=0.2)
-    else:
-        schedule = torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0)
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema)) if args.ema > 0 else None
+    learner = build(config, recipe, math.ceil(len(sampler) / rank_batch), device, world)
     history, start_epoch, seconds = [], 1, 0.0
-
     if args.resume:
-        try:
-            checkpoint = read_weights_file(checkpoint_path)
-        except WeightsError as exc:
-            sys.exit(f"error: cannot resume: {exc}")
-        if checkpoint["args"]["epochs"] != args.epochs or ModelConfig(**checkpoint["config"]) != config:
-            sys.exit(f"error: {checkpoint_path} is from a run with other settings (epochs "
-                     f"{checkpoint['args']['epochs']}, config {checkpoint['config']}); resume with the same ones")
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
-        schedule.load_state_dict(checkpoint["schedule"])
-        if ema is not None:
-            ema.load_state_dict(checkpoint["ema"])
-        history, seconds = checkpoint["history"], checkpoint["seconds"]
-        start_epoch = checkpoint["epoch"] + 1
-        log(f"resumed from {checkpoint_path} after epoch {checkpoint['epoch']}")
+        done, history, seconds = load_checkpoint(checkpoint_path, learner, config, recipe)
+        start_epoch = done + 1
+        log(f"resumed from {checkpoint_path} after epoch {done}")
 
-    log(f"training {config} ({model.num_params():,} parameters) on {device} x {world} process(es), "
-        f"{len(train_x)} images, batch {args.batch_size}, epochs {start_epoch}..{args.epochs}")
-    for epoch in range(start_epoch, args.epochs + 1):
+    log(f"training {config} ({learner.model.num_params():,} parameters) on {device} x {world} process(es), "
+        f"{len(train_x)} images, batch {recipe.batch_size}, epochs {start_epoch}..{recipe.epochs}")
+    for epoch in range(start_epoch, recipe.epochs + 1):
         started = time.time()
-        trained.train()
         # Seeded per epoch (and process), so a resumed run sees the same batches as an uninterrupted one.
         sampler.set_epoch(epoch)
         order = torch.tensor(list(sampler), device=device)
-        generator = torch.Generator(device).manual_seed(args.seed * 10_000 + epoch * 100 + rank)
-        progress = Progress(epoch, args.epochs, steps_per_epoch, show=main_process)
-        loss_sum, correct, seen = 0.0, 0, 0
-        for step in range(1, steps_per_epoch + 1):
-            batch = order[(step - 1) * rank_batch: step * rank_batch]
-            images, labels = train_x[batch], train_y[batch]
-            if pen_x is not None:
-                as_drawn = torch.rand(len(batch), generator=generator, device=device) < args.pen_fraction
-                images = torch.where(as_drawn[:, None, None], pen_x[batch], images)
-            if args.augment:
-                images = augment(images, generator, args.clean_fraction)
-            logits = trained(images)
-            loss = F.cross_entropy(logits, labels, label_smoothing=args.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if args.clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-            optimizer.step()
-            schedule.step()
-            if ema is not None:
-                ema.update_parameters(model)
-            loss_sum += loss.item() * len(batch)
-            correct += (logits.argmax(1) == labels).sum().item()
-            seen += len(batch)
-            progress.update(step, loss_sum / seen, correct / seen)
-        if progress.tty and main_process:
-            print(file=sys.stderr)
-
+        generator = torch.Generator(device).manual_seed(recipe.seed * 10_000 + epoch * 100 + rank)
+        loss_sum, correct, seen = train_one_epoch(learner, data, recipe, epoch, order, rank_batch, generator,
+                                                  show=main_process)
         # Metrics over all processes: each evaluates its share of the test set.
-        evaluated = ema.module if ema is not None else model
-        test_correct = count_correct(evaluated, test_x[rank::world], test_y[rank::world])
+        test_correct = count_correct(learner.final, data["test_x"][rank::world], data["test_y"][rank::world])
         loss_sum, correct, seen, test_correct = summed(world, loss_sum, correct, seen, test_correct, device=device)
         test_accuracy = test_correct / len(test_y)
         seconds += time.time() - started
         history.append({"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
                         "test_accuracy": test_accuracy, "seconds": round(seconds, 1)})
-        log(f"epoch {epoch}/{args.epochs}: train loss {loss_sum / seen:.4f}, test accuracy "
+        log(f"epoch {epoch}/{recipe.epochs}: train loss {loss_sum / seen:.4f}, test accuracy "
             f"{test_accuracy:.2%} ({len(test_y)} images), {seconds:.0f}s so far")
         if main_process:
-            atomic_torch_save({"format": "row-rnn-checkpoint-v1", "epoch": epoch, "args": vars(args),
-                               "config": config.to_dict(), "model": model.state_dict(),
-                               "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
-                               "ema": ema.state_dict() if ema is not None else {}, "history": history,
-                               "seconds": seconds}, checkpoint_path)
+            save_checkpoint(checkpoint_path, learner, config, recipe, epoch, history, seconds)
             plot_curves(history, out.with_suffix(".curves.png"))
 
     # The weights the app loads, and the model card beside them.
-    final = (ema.module if ema is not None else model).eval()
+    final = learner.final.eval()
     differs = 0.0
     if world > 1:  # every process must hold the same weights: compare with rank 0's
         mine = torch.cat([p.detach().flatten() for p in final.parameters()])
@@ -359,17 +412,9 @@ def main(argv=None):
         differs = summed(world, (mine - reference).abs().max().item(), device=device)[0]
     if main_process:
         launcher = f"torchrun --nproc_per_node={world} " if world > 1 else "python "
-        card = {
-            "weights": out.name, "config": config.to_dict(), "params": final.num_params(),
-            "test_accuracy": history[-1]["test_accuracy"], "n_test": len(test_y), "n_train": len(train_x),
-            "command": launcher + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
-            "seconds": round(seconds, 1), "processes": world,
-            "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
-            "threads": torch.get_num_threads(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-            "torch": torch.__version__,
-            "recipe": {k: v for k, v in vars(args).items() if k not in {"out", "weights", "resume", "eval_only"}},
-            "history": history,
-        }
+        command = launcher + shlex.join(sys.argv if argv is None else ["train.py", *argv])
+        card = model_card(out, final, config, recipe, args, history, seconds, world, device, len(train_x),
+                          len(test_y), command)
         save_model(final.cpu(), out, metadata={"test_accuracy": card["test_accuracy"], "date": card["date"],
                                                "preset": args.preset or "", "recipe": args.recipe})
         atomic_write(out.with_suffix(".json"), lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))

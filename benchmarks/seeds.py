@@ -9,13 +9,11 @@ Other flags go to train.py as they are, e.g. --no-standardise (raw pixels into t
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from model import PRESETS
-from tests.helpers import MNIST_DIR, ROOT
+from tests.helpers import MNIST_DIR, run_train
 
 
 def main():
@@ -29,9 +27,8 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         for seed in args.seeds:
             out = Path(folder) / f"seed{seed}.pt"
-            proc = subprocess.run([sys.executable, "train.py", "--preset", args.preset, "--recipe", args.recipe,
-                                   "--data-dir", args.data_dir, "--seed", str(seed), "--out", str(out), *train_flags],
-                                  cwd=ROOT, capture_output=True, text=True, check=True)
+            proc = run_train("--preset", args.preset, "--recipe", args.recipe, "--data-dir", args.data_dir,
+                             "--seed", str(seed), "--out", str(out), *train_flags, timeout=None)
             result = json.loads(proc.stdout.strip().splitlines()[-1])
             accuracies.append(result["test_accuracy"])
             seconds.append(result["seconds"])
@@ -41,7 +38,7 @@ def main():
                       "mean": round(statistics.mean(accuracies), 4), "min": min(accuracies), "max": max(accuracies),
                       "stdev": round(statistics.stdev(accuracies), 4) if len(accuracies) > 1 else 0.0,
                       "mean_seconds": round(statistics.mean(seconds), 1),
-                      "published": PRESETS[args.preset].published_accuracy}))
+                      "published": PRESETS[args.preset].published_accuracy or "none published"}))
 
 
 if __name__ == "__main__":

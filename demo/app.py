@@ -59,8 +59,8 @@ def describe(name: str, model: RowClassifier) -> str:
     metadata = getattr(model, "metadata", {})  # what train.py recorded (load_model)
     if "test_accuracy" in metadata:
         accuracy = f"{metadata['test_accuracy']:.2%} on the MNIST test set"
-        published = PRESETS[name].published_accuracy if name in PRESETS else "none published"
-        parts.append(accuracy + (f" (its tutorial reports {published})" if published != "none published" else ""))
+        published = PRESETS[name].published_accuracy if name in PRESETS else None
+        parts.append(accuracy + (f" (its tutorial reports {published})" if published else ""))
         parts.append("trained with a plain tutorial recipe (Adam, constant learning rate, no augmentation)"
                      if metadata.get("recipe") == "published" else "trained with this project's recipe")
     return ", ".join(parts) + "."

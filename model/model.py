@@ -11,22 +11,26 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from .recipe import setting
+
 ROWS = 28  # timesteps: one per image row
 PIXELS_PER_ROW = 28  # features per timestep
 NUM_CLASSES = 10
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the MNIST training pixels
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "plain tanh RNN"}
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    cell: str = "lstm"  # "lstm", "gru" or "rnn" (plain tanh RNN)
-    hidden_size: int = 128
-    num_layers: int = 2
-    bidirectional: bool = False
-    dropout: float = 0.0  # between stacked layers, during training only
-    standardise: bool = True  # inputs to MNIST's mean 0 / std 1 (False: raw [0, 1] pixels, as some tutorials)
+    cell: str = setting("lstm", "recurrent cell: LSTM, GRU or plain tanh RNN", choices=tuple(CELLS))
+    hidden_size: int = setting(128, "hidden units per layer (and per direction)")
+    num_layers: int = setting(2, "stacked recurrent layers", flags=("--layers",))
+    bidirectional: bool = setting(False, "a second cell reads the rows from the bottom up")
+    dropout: float = setting(0.0, "dropout between stacked layers, during training only")
+    standardise: bool = setting(True, "the model standardises its input pixels to MNIST's mean 0 / std 1 "
+                                      "(--no-standardise: raw [0, 1] pixels, as some tutorials)")
 
     def __post_init__(self):
         if self.cell not in CELLS:
@@ -43,7 +47,7 @@ class ModelConfig:
 
     def describe(self) -> str:
         """In words, e.g. "2-layer LSTM, 128 units" or "1-layer bidirectional GRU, 64 units each way"."""
-        cell = {"lstm": "LSTM", "gru": "GRU", "rnn": "plain tanh RNN"}[self.cell]
+        cell = CELL_NAMES[self.cell]
         way = "bidirectional " if self.bidirectional else ""
         return f"{self.num_layers}-layer {way}{cell}, {self.hidden_size} units{' each way' if self.bidirectional else ''}"
 

@@ -55,6 +55,17 @@ def save_png(folder, array, name="drawing.png") -> str:
     return str(path)
 
 
+SMALL_TRAINING = ["--train-limit", "512", "--test-limit", "256", "--batch-size", "64"]  # a smoke run's slices
+
+
+def run_train(*args, check=True, timeout=300) -> subprocess.CompletedProcess:
+    """`python train.py ARGS` in the repo root; with `check`, it must succeed."""
+    proc = subprocess.run([sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,38 +1,56 @@
 """The classic configurations: train.py reproduces each with one flag, and the committed
 weights of every preset are what their cards say, traced honestly by the app's trace."""
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
 
 import train
 from model import PRESETS, ModelConfig, load_model, trace
-from tests.helpers import ROOT
-from tests.test_train import SMALL, run_train
+from model.presets import trainings
+from model.recipe import Recipe
+from tests.helpers import ROOT, run_train
+from tests.helpers import SMALL_TRAINING as SMALL
 
-RECIPE_KEYS = ("optimizer", "lr", "schedule", "batch_size", "epochs", "weight_decay", "clip", "label_smoothing", "ema",
-               "augment", "pen_fraction")
 
-
-def recipe_of(args) -> dict:
-    return {key: getattr(args, key) for key in RECIPE_KEYS}
+def network_and_recipe(argv):
+    args = train.parse_args(argv)
+    return train.settings_of(ModelConfig, args), train.settings_of(Recipe, args), args
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_preset_sets_its_network_and_published_recipe(name):
-    preset, args = PRESETS[name], train.parse_args(["--preset", name])
-    assert (args.cell, args.hidden_size, args.layers, args.bidirectional) == (
-        preset.config.cell, preset.config.hidden_size, preset.config.num_layers, preset.config.bidirectional)
-    assert recipe_of(args) == {**recipe_of(args), **preset.published_recipe}
-    assert args.optimizer == "adam" and args.schedule == "constant" and not args.augment and args.ema == 0
+    preset = PRESETS[name]
+    config, recipe, args = network_and_recipe(["--preset", name])
+    assert config == preset.config and recipe == preset.published
+    assert recipe.optimizer == "adam" and recipe.schedule == "constant" and not recipe.augment and recipe.ema == 0
     assert args.out == str(ROOT / "weights" / f"{name}.pt")
 
 
 def test_default_recipe_keeps_the_network_and_takes_the_project_recipe():
-    default, args = train.parse_args([]), train.parse_args(["--preset", "bilstm64", "--recipe", "default"])
-    assert recipe_of(args) == recipe_of(default)
-    assert (args.cell, args.hidden_size, args.layers, args.bidirectional) == ("lstm", 64, 1, True)
+    config, recipe, args = network_and_recipe(["--preset", "bilstm64", "--recipe", "default"])
+    assert recipe == Recipe() == network_and_recipe([])[1]
+    assert config == ModelConfig("lstm", 64, 1, bidirectional=True)
     assert args.out == str(ROOT / "weights" / "bilstm64.default-recipe.pt")
+
+
+def test_flags_are_made_from_the_dataclasses():
+    """Every ModelConfig and Recipe field is a flag, with the field's default; the cell's choices are the registry's."""
+    config, recipe, _ = network_and_recipe(["--cell", "gru", "--num-layers", "3", "--no-augment", "--lr", "0.5"])
+    assert config == ModelConfig(cell="gru", num_layers=3) and recipe == Recipe(augment=False, lr=0.5)
+    assert network_and_recipe(["--layers", "1"])[0].num_layers == 1  # the older spelling still works
+    with pytest.raises(SystemExit):
+        train.parse_args(["--cell", "transformer"])
+
+
+def test_make_presets_trains_what_the_preset_list_says():
+    """The Makefile reads the list (python -m model.presets): every preset both ways, except the default model."""
+    listed = subprocess.run([sys.executable, "-m", "model.presets"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.split("\n")
+    assert [tuple(line.split()) for line in listed if line] == trainings()
+    assert ("lstm128x2", "default") not in trainings() and len(trainings()) == 2 * len(PRESETS) - 1
 
 
 def test_recipe_without_a_preset_is_refused_and_plain_runs_record_the_default_recipe():
@@ -44,6 +62,7 @@ def test_recipe_without_a_preset_is_refused_and_plain_runs_record_the_default_re
 def test_flags_given_with_a_preset_still_win():
     args = train.parse_args(["--preset", "lstm64", "--epochs", "3", "--lr", "0.002", "--out", "x.pt"])
     assert (args.epochs, args.lr, args.out, args.batch_size) == (3, 0.002, "x.pt", 64)
+    assert args.recipe == "published"
 
 
 def test_preset_run_trains_that_network_and_records_the_recipe(tmp_path, mnist_dir):
@@ -73,7 +92,7 @@ def test_committed_preset_weights_were_made_by_their_recipe_and_trace_like_the_m
     assert f"--preset {name}" in card["command"] and card["recipe"]["recipe"] == recipe
     assert model.metadata == {"test_accuracy": card["test_accuracy"], "date": card["date"], "preset": name,
                               "recipe": recipe}  # what the page says about the model
-    expected = preset.published_recipe if recipe == "published" else recipe_of(train.parse_args([]))
+    expected = preset.recipe(recipe).to_dict()
     assert {key: card["recipe"][key] for key in expected} == expected
     images = torch.rand(4, 28, 28)
     torch.testing.assert_close(trace(model, images).probs, torch.softmax(model(images), -1), atol=1e-5, rtol=1e-4)

@@ -14,16 +14,8 @@ from PIL import Image
 
 import train
 from model import load_model, read_weights_file
-from tests.helpers import ROOT
-
-SMALL = ["--train-limit", "512", "--test-limit", "256", "--batch-size", "64"]
-
-
-def run_train(*args, check=True):
-    proc = subprocess.run([sys.executable, "train.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+from tests.helpers import ROOT, run_train
+from tests.helpers import SMALL_TRAINING as SMALL
 
 
 def test_smoke_run_writes_loadable_weights_card_curves_and_checkpoint(tmp_path, mnist_dir):
@@ -116,6 +108,18 @@ def test_killed_runs_keep_old_weights_and_resume_matches_an_uninterrupted_run(tm
     reference = load_model(tmp_path / "reference.pt").state_dict()
     for name, tensor in load_model(out).state_dict().items():
         torch.testing.assert_close(tensor, reference[name], atol=1e-6, rtol=0)
+
+
+def test_resume_from_another_version_or_recipe_is_a_clear_error(tmp_path, mnist_dir):
+    out = tmp_path / "w.pt"
+    run_train("--data-dir", str(mnist_dir), "--epochs", "2", "--out", str(out), *SMALL)
+    proc = run_train("--data-dir", str(mnist_dir), "--epochs", "2", "--lr", "0.1", "--out", str(out), "--resume", *SMALL,
+                     check=False)
+    assert proc.returncode != 0 and "other settings" in proc.stderr and "Traceback" not in proc.stderr
+    checkpoint = torch.load(out.with_suffix(".ckpt"), weights_only=True)
+    torch.save({**checkpoint, "format": "row-rnn-checkpoint-v1"}, out.with_suffix(".ckpt"))
+    proc = run_train("--data-dir", str(mnist_dir), "--epochs", "2", "--out", str(out), "--resume", *SMALL, check=False)
+    assert proc.returncode != 0 and "not a checkpoint of this train.py" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, mnist_dir):
