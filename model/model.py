@@ -65,6 +65,7 @@ class RowClassifier(nn.Module):
             batch_first=True,
         )
         self.head = nn.Linear(config.hidden_size * config.directions, NUM_CLASSES)
+        self.metadata: dict = {}  # what train.py recorded with the weights (accuracy, date, ...); see load_model
 
     def rows(self, images: torch.Tensor) -> torch.Tensor:
         """(N, 28, 28) or (N, 1, 28, 28) images in [0, 1] -> (N, 28 rows, 28 pixels), standardised."""

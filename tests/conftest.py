@@ -1,11 +1,14 @@
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root: `model`, `demo`, `train`
+from tests.helpers import IN_CI, MNIST_DIR, listening_addresses, running_app
 
-from tests.helpers import IN_CI, MNIST_DIR, listening_addresses, running_app  # noqa: E402
+FINER_SLOW_MARKS = ("server", "browser", "training")  # each of these is also `slow` (pyproject.toml)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(item.get_closest_marker(name) for name in FINER_SLOW_MARKS):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
