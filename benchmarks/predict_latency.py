@@ -6,30 +6,21 @@ offers (the default and each preset):
     .venv/bin/python -m benchmarks.predict_latency [--repeats 200]
 """
 import argparse
-import base64
-import io
 import json
 import time
 
 import numpy as np
 import torch
-from PIL import Image
 
 from demo.app import Predictor
 from model import PRESETS, load_model
-from tests.helpers import draw_digit
+from tests.helpers import draw_digit, png_data_url
 
 
 def percentiles(seconds):
     ms = np.asarray(seconds) * 1000
     return {"p50_ms": round(float(np.percentile(ms, 50)), 2), "p95_ms": round(float(np.percentile(ms, 95)), 2),
             "max_ms": round(float(ms.max()), 2), "n": len(ms)}
-
-
-def canvas_data_url(array):
-    buf = io.BytesIO()
-    Image.fromarray(array).resize((280, 280)).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def main():
@@ -40,7 +31,7 @@ def main():
     models = {"default": load_model(), **{name: load_model(p.weights_path()) for name, p in PRESETS.items()}}
     predictor = Predictor(models)
     # What the page sends (a 280x280 PNG data URL) and what API clients send (a bigger array).
-    drawings = [canvas_data_url(draw_digit(d, pen=0.05)) for d in "70412"] + \
+    drawings = [png_data_url(draw_digit(d, pen=0.05), side=280) for d in "70412"] + \
                [draw_digit(d, canvas=800, size=0.5, pen=0.03) for d in "70412"]
     for name, model in models.items():
         for d in drawings[:3]:

@@ -1,5 +1,7 @@
 """Shared by the tests and the benchmarks: MNIST location, a real app server, a real browser,
 and synthetic drawings."""
+import base64
+import io
 import os
 import shutil
 import socket
@@ -46,6 +48,36 @@ def draw_digit(digit="7", canvas=400, size=0.6, centre=(0.5, 0.5), pen=0.04, asp
         for x, y in points:  # round caps
             draw.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill="black")
     return np.asarray(img)
+
+
+def png_data_url(array, side=None) -> str:
+    """An image array as the PNG data URL the page's canvas sends (resized to side x side if given)."""
+    image = Image.fromarray(array)
+    buffer = io.BytesIO()
+    (image.resize((side, side)) if side else image).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+DAMAGE = ("missing", "truncated", "garbage", "empty", "another config")
+
+
+def damaged_weights(path, kind) -> tuple[Path, str]:
+    """A weights file at `path` damaged in one way (see DAMAGE), and what load_model's error says."""
+    import torch
+
+    from model import ModelConfig, RowClassifier, save_model
+    path = Path(path)
+    if kind == "missing":
+        return path, "not found"
+    save_model(RowClassifier(ModelConfig(hidden_size=8, num_layers=1)), path)
+    data = path.read_bytes()
+    if kind in ("truncated", "garbage", "empty"):
+        path.write_bytes({"truncated": data[: len(data) // 3], "garbage": os.urandom(len(data)), "empty": b""}[kind])
+        return path, "truncated or corrupted"
+    blob = torch.load(path, weights_only=True)  # "another config": tensors that do not fit the config
+    blob["config"]["num_layers"] = 2
+    torch.save(blob, path)
+    return path, "do not fit its config"
 
 
 def save_png(folder, array, name="drawing.png") -> str:

@@ -1,20 +1,13 @@
 """model.preprocess.to_mnist: MNIST-style 28x28 from any accepted drawing form, the same
 drawing giving (nearly) the same 28x28 whatever its size, place, brush or canvas."""
 import base64
-import io
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from model.preprocess import DrawingError, to_mnist
-from tests.helpers import draw_digit
-
-
-def png_data_url(array):
-    buf = io.BytesIO()
-    Image.fromarray(array).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+from tests.helpers import draw_digit, png_data_url
 
 
 def shifted(x, dy, dx):
