@@ -104,7 +104,8 @@ def routes_to(balancer_url: str, cookie: str, server: str) -> bool:
     request = urllib.request.Request(balancer_url.rstrip("/") + HEALTH_PATH, headers={"Cookie": f"{cookie}={server}"})
     try:
         with urllib.request.urlopen(request, timeout=2) as response:
-            return response.status == 200 and response.headers.get("Set-Cookie") is None
+            cookies_set = response.headers.get_all("Set-Cookie") or []
+            return response.status == 200 and not any(c.startswith(f"{cookie}=") for c in cookies_set)
     except OSError:
         return False
 

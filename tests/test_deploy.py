@@ -327,3 +327,20 @@ def test_make_replicas_stops_everything_on_sigterm():
         time.sleep(0.5)
         assert not [pid for pid in started if alive(pid)]
         assert not listening_addresses(port)
+
+
+@slow
+def test_a_front_balancer_over_two_machines(tmp_path):
+    """Several machines: each runs replicas behind its balancer, and a front balancer
+    (`--upstream`) spreads sessions over the machines, each level keeping its own cookie."""
+    values = drawings(tmp_path)
+    with farm_of(1) as machine_a, farm_of(1) as machine_b:
+        upstream = [farm.url.removeprefix("http://").rstrip("/") for farm in (machine_a, machine_b)]
+        front = lambda port: [sys.executable, "-m", "deploy.replicas", "--port", str(port), "--upstream", *upstream]  # noqa: E731
+        with farm_of(0, front) as farm:
+            placed = set()
+            for _ in range(8):
+                client = Client(farm.url, verbose=False)
+                assert read_all(client, values[:2]) == list(DIGITS[:2])
+                placed.add((client.cookies["machine"], client.cookies["replica"]))
+            assert placed == {("m1", "r1"), ("m2", "r1")}
