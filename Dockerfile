@@ -7,8 +7,9 @@ ENV PYTHONUNBUFFERED=1
 ENV PIP_NO_CACHE_DIR=1
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# PyTorch's CPU-only wheels: the app runs on CPU, and PyPI's default Linux torch wheel pulls
-# in the CUDA libraries (about 5 GB installed, against about 1 GB). Another index (e.g. PyPI):
+# PyTorch's CPU-only wheels: the app runs on CPU, and PyPI's Linux torch pulls in CUDA
+# libraries and triton (measured here: 5.3 GB of a 5.7 GB venv of requirements.txt; a CPU
+# build of torch installs 754 MB). Another index (e.g. PyPI):
 # docker build --build-arg TORCH_INDEX=https://pypi.org/simple .
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 
