@@ -22,7 +22,8 @@ from gradio_client import Client, handle_file
 
 from deploy.health import healthy
 from deploy.replicas import routes_to
-from tests.helpers import IN_CI, ROOT, draw_digit, free_port, listening_addresses, save_png
+from tests.helpers import (CHROMIUM_ARGS, IN_CI, ROOT, chromium_or_fail, draw_digit, draw_on_canvas, free_port,
+                           listening_addresses, save_png)
 
 slow = pytest.mark.slow
 DIGITS = "71402"  # synthetic drawings the default model reads right (tests.helpers.STROKES)
@@ -311,6 +312,41 @@ def test_two_sessions_through_the_balancer_and_a_killed_replica(tmp_path):
             assert time.time() < deadline, "r1 did not come back"
             time.sleep(0.5)
         assert read_all(Client(farm.url, verbose=False, httpx_kwargs={"cookies": {"replica": "r1"}}), values) == list(DIGITS)
+
+
+@slow
+def test_a_page_whose_replica_is_killed_keeps_drawing_on_the_other():
+    """A student's page in Chromium, through the balancer: its replica is killed; the page
+    goes on to the other replica (HAProxy redispatches and resets the cookie; if an event
+    stream was open, Gradio's front end sees another server and reloads the page within about
+    2 s), and the student's next drawing is read there."""
+    executable = chromium_or_fail(pytest)
+    from playwright.sync_api import sync_playwright
+    label = 'h2[data-testid="label-output-value"]'
+    shows = lambda digit: f"document.querySelector('{label}')?.innerText.trim() === '{digit}'"  # noqa: E731
+    with farm_of(2) as farm, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.goto(farm.url)
+            page.wait_for_selector("#canvas canvas")
+            draw_on_canvas(page, digit="7")
+            page.wait_for_function(shows("7"), timeout=15_000)
+            replica = {c["name"]: c["value"] for c in context.cookies()}["replica"]
+            os.kill(farm.pids()[replica], signal.SIGKILL)
+            for attempt in range(3):  # the student clears and draws again until it is read
+                page.wait_for_selector("#canvas canvas")
+                page.click("#canvas .clear")
+                draw_on_canvas(page, digit="4")
+                try:
+                    page.wait_for_function(shows("4"), timeout=8_000)
+                    break
+                except Exception:  # noqa: BLE001 - the page reloaded under the pen; draw again
+                    assert attempt < 2, "the page never read a drawing after its replica was killed"
+            assert {c["name"]: c["value"] for c in context.cookies()}["replica"] != replica
+        finally:
+            browser.close()
 
 
 @slow
