@@ -156,18 +156,15 @@ def main(argv=None):
     url = f"http://{args.host}:{args.port}/"
     say(f"balancer (HAProxy) on {url} (pid {balancer.pid})")
     local_url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{args.port}/"
+    ready = False
     try:
-        # Ready once the balancer routes to every server (its health checks found them up).
-        while not stopping and balancer.poll() is None and not all(
-                routes_to(local_url, cookie, name) for name, _ in servers):
-            for replica in replicas:
-                replica.watch()
-            time.sleep(0.3)
-        if not stopping and balancer.poll() is None:
-            say(f"ready: {url} balances {', '.join(address for _, address in servers)}")
         while not stopping and balancer.poll() is None:
             for replica in replicas:
                 replica.watch()
+            # Ready once the balancer routes to every server (its health checks found them up).
+            if not ready and all(routes_to(local_url, cookie, name) for name, _ in servers):
+                ready = True
+                say(f"ready: {url} balances {', '.join(address for _, address in servers)}")
             time.sleep(0.2)
         if balancer.poll() is not None:
             say(f"the balancer exited with {balancer.returncode}; stopping the replicas")

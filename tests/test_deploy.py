@@ -350,7 +350,8 @@ def test_a_page_whose_replica_is_killed_keeps_drawing_on_the_other():
 
 
 @slow
-def test_make_replicas_stops_everything_on_sigterm():
+@pytest.mark.parametrize("how", ["SIGTERM to make", "Ctrl-C"])
+def test_make_replicas_stops_everything(how):
     make = shutil.which("make") or pytest.fail("make not found")
     command = lambda port: [make, "--no-print-directory", "replicas", "REPLICAS=2", f"PORT={port}"]  # noqa: E731
     with farm_of(2, command) as farm:
@@ -358,8 +359,11 @@ def test_make_replicas_stops_everything_on_sigterm():
         assert {"r1", "r2", "balancer"} <= set(farm.pids()) and all(alive(pid) for pid in started)
         port = int(farm.url.rsplit(":", 1)[1].strip("/"))
         assert listening_addresses(port) == {"0100007F"}  # the balancer: loopback unless HOST says otherwise
-        farm.process.send_signal(signal.SIGTERM)  # to make only, as `kill` or a service manager does
-        assert farm.process.wait(timeout=30) is not None
+        if how == "Ctrl-C":  # the terminal sends SIGINT to its foreground process group
+            os.killpg(farm.process.pid, signal.SIGINT)
+        else:  # to make alone, as `kill` does
+            farm.process.send_signal(signal.SIGTERM)
+        farm.process.wait(timeout=30)
         time.sleep(0.5)
         assert not [pid for pid in started if alive(pid)]
         assert not listening_addresses(port)
