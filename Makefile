@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The offline MNIST copy beside the checkout when there is one; else torchvision downloads into data/.
 DATA_DIR ?= $(if $(wildcard ../shared/data/mnist/MNIST/raw),../shared/data/mnist,data)
 
-.PHONY: demo test train eval presets bench browser clean
+.PHONY: demo test train eval presets bench browser balancer replicas clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,14 +15,28 @@ $(VENV)/.installed: requirements.txt tests/requirements.txt
 demo: $(VENV)/.installed
 	$(PY) -m demo
 
+# Debian packages the tests need, installed as root or through sudo.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_INSTALL = $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+
 # Debian's chromium for the browser tests (Playwright cannot download its own browser here).
 browser:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+	@command -v chromium >/dev/null || { $(APT_INSTALL) chromium >/dev/null; }
 
-test: $(VENV)/.installed browser
+# Debian's HAProxy, the load balancer of `make replicas` and its tests (Debian puts it in /usr/sbin).
+balancer:
+	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || { $(APT_INSTALL) haproxy >/dev/null; }
+
+test: $(VENV)/.installed browser balancer
 	$(PY) -m pytest -q tests
+
+# REPLICAS app processes behind HAProxy on HOST:PORT, in the foreground (deploy/replicas.py);
+# Ctrl-C or SIGTERM stops them all. HOST=0.0.0.0 exposes the balancer to your network.
+REPLICAS ?= 2
+PORT ?= 7860
+HOST ?= 127.0.0.1
+replicas: $(VENV)/.installed balancer
+	$(PY) -m deploy.replicas --replicas $(REPLICAS) --port $(PORT) --host $(HOST)
 
 # Reproduces the committed default weights (weights/default.pt and its card default.json).
 train: $(VENV)/.installed

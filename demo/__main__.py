@@ -16,8 +16,10 @@ def main(argv=None):
     p.add_argument("--weights", default=None, help="weights file (default: the committed weights/default.pt)")
     p.add_argument("--presets", action=argparse.BooleanOptionalAction, default=True,
                    help="offer the classic tutorial models (weights/<preset>.pt) beside it")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 exposes it to your network)")
-    p.add_argument("--port", type=int, default=7860)
+    # Defaults from the variables a platform sets (Hugging Face Spaces: 0.0.0.0 and 7860), else loopback.
+    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                   help="address to bind (0.0.0.0 exposes it to your network; default $GRADIO_SERVER_NAME or 127.0.0.1)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     p.add_argument("--share", action="store_true", help="ask Gradio for a public link")
     p.add_argument("--auth", default=os.environ.get("DEMO_AUTH"),
                    help="require a login, as user:password (or set DEMO_AUTH)")
