@@ -31,10 +31,11 @@ test: $(VENV)/.installed browser balancer
 	$(PY) -m pytest -q tests
 
 # REPLICAS app processes behind HAProxy on HOST:PORT, in the foreground (deploy/replicas.py);
-# Ctrl-C or SIGTERM stops them all. HOST=0.0.0.0 exposes the balancer to your network.
-REPLICAS ?= 2
-PORT ?= 7860
-HOST ?= 127.0.0.1
+# Ctrl-C or SIGTERM stops them all. HOST=0.0.0.0 exposes the balancer to your network. Set them
+# on the command line (make replicas PORT=8000): a HOST or PORT exported by the shell is ignored.
+REPLICAS = 2
+PORT = 7860
+HOST = 127.0.0.1
 replicas: $(VENV)/.installed balancer
 	$(PY) -m deploy.replicas --replicas $(REPLICAS) --port $(PORT) --host $(HOST)
 

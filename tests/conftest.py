@@ -32,6 +32,3 @@ def client(app):
     from gradio_client import Client
     return Client(app.url, verbose=False)
 
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: starts several servers or installs a venv (deselect with -m 'not slow')")
