@@ -370,8 +370,9 @@ def main(argv=None):
             "recipe": {k: v for k, v in vars(args).items() if k not in {"out", "weights", "resume", "eval_only"}},
             "history": history,
         }
-        save_model(final.cpu(), out, metadata={"test_accuracy": card["test_accuracy"], "date": card["date"],
-                                               "preset": args.preset or "", "recipe": args.recipe})
+        metadata = {"test_accuracy": card["test_accuracy"], "date": card["date"],
+                    "preset": args.preset or "", "recipe": args.recipe}
+        card["tensors_sha256"] = save_model(final.cpu(), out, metadata=metadata)  # load_model checks both
         atomic_write(out.with_suffix(".json"), lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))
         print(json.dumps({"test_accuracy": card["test_accuracy"], "n": len(test_y), "params": card["params"],
                           "seconds": card["seconds"], "processes": world,

@@ -171,13 +171,23 @@ def _damaged(tmp_path, kind):
     if kind == "corrupted":
         path.write_bytes(bytes(b ^ 0x5A for b in data))
         return path, "truncated or corrupted"
+    if kind == "one flipped byte":  # torch reads it without complaint: one weight silently off
+        weight = model.state_dict()["head.weight"]
+        offset = data.index(weight.numpy().tobytes())
+        path.write_bytes(data[:offset] + bytes([data[offset] ^ 0x40]) + data[offset + 1:])
+        return path, "do not match the checksum"
+    if kind == "weights swapped, card kept":
+        save_model(RowClassifier(ModelConfig(hidden_size=8, num_layers=1)), tmp_path / "other.pt")
+        path.with_suffix(".json").write_text(json.dumps({"tensors_sha256": "0" * 64}))
+        return path, "checksum in its card"
     blob = torch.load(path, weights_only=True)  # "another config": tensors that do not fit the config
     blob["config"]["num_layers"] = 2
     torch.save(blob, path)
     return path, "do not fit its config"
 
 
-@pytest.mark.parametrize("kind", ["missing", "truncated", "corrupted", "another config"])
+@pytest.mark.parametrize("kind", ["missing", "truncated", "corrupted", "another config", "one flipped byte",
+                                  "weights swapped, card kept"])
 def test_bad_weights_stop_the_app_with_one_clear_line(tmp_path, kind):
     path, message = _damaged(tmp_path, kind)
     proc = subprocess.run([sys.executable, "-m", "demo", "--weights", str(path)], cwd=ROOT,
