@@ -14,6 +14,9 @@ sits between the network and Gradio's routes and enforces what Gradio leaves ope
   from Gradio's own queue): beyond the limit a join is refused with 503 "Queue is full for
   this client", which Gradio's clients show as a full queue, so one client cannot fill the
   queue for everyone;
+- the queue is served fairly (`fair_queue`): waiting requests are ordered round-robin by
+  client address, so requests from an address that already has many waiting or running go
+  behind everyone else's, and one client's burst delays others by about one request;
 - every response gets `X-Content-Type-Options: nosniff` and a Content-Security-Policy that
   allows the page's own scripts and styles only, and framing only by itself and Hugging
   Face (where a Space embeds the app).
@@ -31,7 +34,7 @@ from collections import defaultdict, deque
 MAX_BODY = 11 * 2**20  # bytes: an upload of at most 10 MB (launch's max_file_size) plus its form framing
 LOGIN_FAILURES = 5  # failed logins per client address and minute; more get 429
 MAX_QUEUED_PER_SESSION = 2  # the page keeps a drawer to one at a time (always_last); API clients wait for answers
-MAX_QUEUED_PER_CLIENT = 8  # one address: a classroom behind one NAT shares it, an abuser's many sessions too
+MAX_QUEUED_PER_CLIENT = 32  # one address: a class of 30 behind one NAT shares it (fair_queue keeps it from crowding others)
 LOG_LINE = 400  # characters a log line keeps: user-supplied values in messages are cut there
 CLOSED_PREFIXES = ("/gradio_api/component_server", "/gradio_api/dev/")
 JOIN_PATHS = ("/gradio_api/queue/join", "/gradio_api/call/")
@@ -172,7 +175,7 @@ class Guard:
             return 0
         return len(failures)
 
-    def queue_refusal(self, path, address, body: bytes) -> str | None:
+    def queue_refusal(self, path, client_address, body: bytes) -> str | None:
         """Why this join must be refused (None: let it in), from the requests of the same
         session and the same address that wait or run in Gradio's queue now."""
         try:
@@ -182,8 +185,7 @@ class Guard:
         same_session = same_address = 0
         for event in queued_events(self.blocks):
             same_session += session is not None and event.session_hash == session
-            client = getattr(getattr(event, "request", None), "client", None)
-            same_address += client is not None and client.host == address
+            same_address += address_of(event) == client_address
         if same_session >= self.queued_per_session:
             return (f"Queue is full for this client: at most {self.queued_per_session} requests of one session "
                     f"may wait at once; wait for an answer before sending more.")
@@ -191,6 +193,41 @@ class Guard:
             return (f"Queue is full for this client: at most {self.queued_per_client} requests from one address "
                     f"may wait at once; wait for an answer before sending more.")
         return None
+
+
+def address_of(event) -> str | None:
+    client = getattr(getattr(event, "request", None), "client", None)
+    return client.host if client is not None else None
+
+
+def fair_order(waiting: list, running: list) -> list:
+    """`waiting`, reordered round-robin by client address: each address's k-th waiting
+    request (counting its running ones first) goes behind every address's (k-1)-th. Stable:
+    one address alone (a classroom behind one NAT) keeps its order."""
+    seen = {}
+    for event in running:
+        seen[address_of(event)] = seen.get(address_of(event), 0) + 1
+    ranks = []
+    for event in waiting:
+        key = address_of(event)
+        ranks.append(seen.get(key, 0))
+        seen[key] = seen.get(key, 0) + 1
+    return [event for _, event in sorted(zip(ranks, waiting), key=lambda pair: pair[0])]
+
+
+def fair_queue(blocks) -> None:
+    """Make Gradio's queue (FIFO) fair: after each push, every waiting list is put in
+    fair_order. Runs in the event loop, as Gradio's own queue code does: nothing interleaves."""
+    queue = blocks._queue
+    push = queue.push
+
+    async def push_fairly(*args, **kwargs):
+        result = await push(*args, **kwargs)
+        running = [event for job in queue.active_jobs if job for event in job]
+        for event_queue in queue.event_queue_per_concurrency_id.values():
+            event_queue.queue[:] = fair_order(event_queue.queue, running)
+        return result
+    queue.push = push_fairly
 
 
 def queued_events(blocks) -> list:
@@ -233,6 +270,8 @@ async def refuse(send, status: int, detail: str):
 
 
 def middleware(blocks, **limits):
-    """The Guard for `blocks`, as FastAPI's `middleware=[...]` takes it (launch's app_kwargs)."""
+    """The Guard for `blocks` (whose queue it also makes fair), as FastAPI's
+    `middleware=[...]` takes it (launch's app_kwargs). Call after `blocks.queue(...)`."""
     from starlette.middleware import Middleware
+    fair_queue(blocks)
     return Middleware(Guard, blocks=blocks, **limits)

@@ -185,6 +185,17 @@ def test_queue_limits_count_waiting_and_running_requests_per_session_and_address
     assert g.queue_refusal(join, "10.0.0.8", body("new")) is None  # others still get in
 
 
+def test_the_queue_is_served_round_robin_by_client_address():
+    abuser = [FakeEvent(f"a{i}", "10.0.0.66") for i in range(6)]
+    running = [FakeEvent("a-run", "10.0.0.66")]
+    user, other = FakeEvent("u", "10.0.0.1"), FakeEvent("o", "10.0.0.2")
+    order = guard.fair_order([*abuser, user, other], running)
+    assert order[:2] == [user, other]  # they wait behind no one: the abuser already runs one
+    assert order[2:] == abuser  # one address keeps its own order
+    classroom = [FakeEvent(f"s{i}", "10.0.0.7") for i in range(5)]
+    assert guard.fair_order(classroom, []) == classroom
+
+
 def test_one_session_cannot_fill_the_queue(tmp_path, seven):
     """Many joins at once from one session (a script, not the page): beyond the limit each
     is told the queue is full for it, and another session still gets in."""
