@@ -85,15 +85,21 @@ def main():
             for t in threads:
                 t.start()
             samples = []
-            while time.time() < stop_at:
+            while time.time() < stop_at and Path(f"/proc/{app.pid}").exists():
                 time.sleep(min(10, max(0.1, stop_at - time.time())))
                 for path in downloads.rglob("*"):  # the users' copies: only the server's disk is measured
                     if path.is_file() and time.time() - path.stat().st_mtime > 5:
                         path.unlink(missing_ok=True)
-                sample = {"t_s": round(time.time() - began), "requests": len(latencies), "errors": len(errors),
-                          "rss_mb": round(rss_mb(app.pid)), **cache_state(folder)}
+                try:
+                    sample = {"t_s": round(time.time() - began), "requests": len(latencies), "errors": len(errors),
+                              "rss_mb": round(rss_mb(app.pid)), **cache_state(folder)}
+                except FileNotFoundError:  # the server is gone: said below
+                    break
                 samples.append(sample)
                 print(json.dumps(sample), flush=True)
+            if not Path(f"/proc/{app.pid}").exists():
+                print(f"the server exited during the soak; its log ends:\n{app.output()[-3000:]}", flush=True)
+                os._exit(1)  # the users' clients wait on a server that is gone: do not wait for them
             for t in threads:
                 t.join(timeout=60)
             elapsed = time.time() - began

@@ -27,7 +27,7 @@ def main(argv=None):
     p.add_argument("--queue-size", type=int, default=256,
                    help="requests that may wait; beyond it a client is told the queue is full")
     p.add_argument("--keep-files", type=int, default=600, metavar="SECONDS",
-                   help="delete uploads and drawn pictures older than this, checking as often")
+                   help="delete uploads and drawn pictures older than this (checked every quarter of it)")
     p.add_argument("--concurrency", type=int, default=os.cpu_count() or 1,
                    help="predictions run at once (default: one per core, each on one torch thread)")
     args = p.parse_args(argv)

@@ -9,6 +9,9 @@ sits between the network and Gradio's routes and enforces what Gradio leaves ope
   closed unless Gradio runs in development (reload) mode: 404;
 - /gradio_api/component_server is closed: 404. The page calls no server function, and the
   hidden API Sketchpad's `accept_blobs` there grows a list to any index a client names;
+- with a login (`--auth`), every /gradio_api/ route but the few the login page itself
+  needs requires it: Gradio leaves some open (heartbeat and stream routes, cancel, reset,
+  startup-events, run history): 401;
 - failed logins are counted per client address: after `LOGIN_FAILURES` in a minute, 429;
 - queued requests are counted per session and per client address (waiting or running, read
   from Gradio's own queue): beyond the limit a join is refused with 503 "Queue is full for
@@ -24,18 +27,21 @@ sits between the network and Gradio's routes and enforces what Gradio leaves ope
 The client address is the one uvicorn reports: behind a proxy that uvicorn trusts
 (FORWARDED_ALLOW_IPS, default 127.0.0.1), the X-Forwarded-For address.
 """
+import contextlib
 import io
 import json
 import re
 import sys
 import time
 from collections import defaultdict, deque
+from http.cookies import SimpleCookie
 
 MAX_BODY = 11 * 2**20  # bytes: an upload of at most 10 MB (launch's max_file_size) plus its form framing
 LOGIN_FAILURES = 5  # failed logins per client address and minute; more get 429
 MAX_QUEUED_PER_SESSION = 2  # the page keeps a drawer to one at a time (always_last); API clients wait for answers
 MAX_QUEUED_PER_CLIENT = 32  # one address: a class of 30 behind one NAT shares it (fair_queue keeps it from crowding others)
 LOG_LINE = 400  # characters a log line keeps: user-supplied values in messages are cut there
+OPEN_BEFORE_LOGIN = {"/gradio_api/login_check", "/gradio_api/token", "/gradio_api/user", "/gradio_api/theme.css"}
 CLOSED_PREFIXES = ("/gradio_api/component_server", "/gradio_api/dev/")
 JOIN_PATHS = ("/gradio_api/queue/join", "/gradio_api/call/")
 CSP = "; ".join([
@@ -120,15 +126,22 @@ class Guard:
 
         if path.startswith(CLOSED_PREFIXES) and not (path.startswith("/gradio_api/dev/") and self.blocks.dev_mode):
             return await refuse(send_with_headers, 404, "Not Found")
+        if self.needs_login(scope, path):
+            return await refuse(send_with_headers, 401, "Not authenticated")
         length = dict(scope["headers"]).get(b"content-length", b"0")
         if not length.isdigit() or int(length) > self.max_body:
             return await refuse(send_with_headers, 413, f"The request body is over the limit of {self.max_body} bytes.")
         is_login = scope["method"] == "POST" and path.rstrip("/").endswith("/login")
         if is_login and self.recent_failures(address) >= self.login_failures:
             return await refuse(send_with_headers, 429, "Too many failed logins: wait a minute before trying again.")
-        status = {}
+        status = {}  # "code": the status sent; "too_large": the body went over the limit
 
         async def send_guarded(message):
+            if status.get("too_large"):  # whatever the app answers to a cut-off body: 413 instead
+                if "code" not in status:
+                    status["code"] = 413
+                    await refuse(send_with_headers, 413, f"The request body is over the limit of {self.max_body} bytes.")
+                return
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
             await send_with_headers(message)
@@ -136,7 +149,7 @@ class Guard:
         if is_login:  # counted as a failure until it succeeds, so parallel guesses count too
             attempt = time.monotonic()
             self.failed_logins[address].append(attempt)
-        receive = self.limited(receive)
+        receive = self.limited(receive, status)
         try:
             if scope["method"] == "POST" and path.startswith(JOIN_PATHS):
                 body = await read_body(receive)
@@ -146,15 +159,27 @@ class Guard:
                 receive = replay(body, receive)
             await self.app(scope, receive, send_guarded)
         except BodyTooLarge:
-            if "code" not in status:
-                await refuse(send_with_headers, 413, f"The request body is over the limit of {self.max_body} bytes.")
+            await send_guarded({"type": "http.response.start"})
         finally:
             if is_login and status.get("code") == 200 and attempt in self.failed_logins.get(address, ()):
                 self.failed_logins[address].remove(attempt)
 
-    def limited(self, receive):
-        """`receive`, raising BodyTooLarge once the body grows over the limit (a streamed
-        body has no Content-Length to check up front)."""
+    @staticmethod
+    def needs_login(scope, path) -> bool:
+        """A /gradio_api/ route asked for without the login cookie, when the app has a login."""
+        app = scope.get("app")  # Starlette puts the application here before any middleware runs
+        if getattr(app, "auth", None) is None or not path.startswith("/gradio_api/") or path.rstrip("/") in OPEN_BEFORE_LOGIN:
+            return False
+        cookies = SimpleCookie()
+        with contextlib.suppress(Exception):  # a malformed cookie header is no login
+            cookies.load(dict(scope["headers"]).get(b"cookie", b"").decode("latin-1"))
+        tokens = [cookies[name].value for name in (f"access-token-{app.cookie_id}",
+                                                   f"access-token-unsecure-{app.cookie_id}") if name in cookies]
+        return not any(token in app.tokens for token in tokens)
+
+    def limited(self, receive, status: dict):
+        """`receive`, raising BodyTooLarge (and marking `status`) once the body grows over the
+        limit: a streamed body has no Content-Length to check up front."""
         received = 0
 
         async def receive_limited():
@@ -162,6 +187,7 @@ class Guard:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_body:
+                status["too_large"] = True
                 raise BodyTooLarge
             return message
         return receive_limited

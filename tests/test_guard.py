@@ -147,8 +147,15 @@ def test_failed_logins_are_limited_per_client_address():
         assert set(codes[guard.LOGIN_FAILURES:]) == {429}
         assert login(app.url, "s3cret") == 429  # locked for a minute, even with the password
         assert login(app.url, "s3cret", source="127.0.0.2") == 200  # another address is not
-        # The API stays behind the login.
-        assert httpx.get(app.url + "gradio_api/info", timeout=10).status_code == 401
+        # Every API route stays behind the login, including those Gradio leaves open.
+        for route in ("gradio_api/info", "gradio_api/heartbeat/someone", "gradio_api/startup-events",
+                      "gradio_api/run-history/buckets", "gradio_api/app_id"):
+            assert httpx.get(app.url + route, timeout=10).status_code == 401, route
+        assert httpx.post(app.url + "gradio_api/cancel", json={"session_hash": "x", "fn_index": 0, "event_id": "y"},
+                          timeout=10).status_code == 401
+        with httpx.Client(base_url=app.url, timeout=10, transport=httpx.HTTPTransport(local_address="127.0.0.3")) as http:
+            assert http.post("login", data={"username": "teacher", "password": "s3cret"}).status_code == 200
+            assert http.get("gradio_api/app_id").status_code == 200  # logged in: open
 
 
 # The queue: one client cannot fill it -----------------------------------------------------
