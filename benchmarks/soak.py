@@ -21,6 +21,7 @@ import numpy as np
 from gradio_client import Client, handle_file
 
 from benchmarks.load import cpu_seconds
+from demo import cache
 from tests.helpers import STROKES, draw_digit, running_app, save_png
 
 MB = 2**20
@@ -34,13 +35,15 @@ def rss_mb(pid) -> float:
 
 
 def cache_state(folder: Path) -> dict:
+    """Files, megabytes and the oldest file's age in `folder` (os.walk: the sweeper may delete
+    a folder while we walk it)."""
     files, size, oldest, now = 0, 0, 0.0, time.time()
-    for path in folder.rglob("*"):
-        try:
-            stat = path.lstat()
-        except OSError:
-            continue  # deleted while we looked
-        if path.is_file():
+    for root, _, names in os.walk(folder):
+        for name in names:
+            try:
+                stat = os.lstat(os.path.join(root, name))
+            except OSError:
+                continue  # deleted while we looked
             files, size, oldest = files + 1, size + stat.st_size, max(oldest, now - stat.st_mtime)
     return {"files": files, "mb": round(size / MB, 1), "oldest_s": round(oldest)}
 
@@ -87,9 +90,8 @@ def main():
             samples = []
             while time.time() < stop_at and Path(f"/proc/{app.pid}").exists():
                 time.sleep(min(10, max(0.1, stop_at - time.time())))
-                for path in downloads.rglob("*"):  # the users' copies: only the server's disk is measured
-                    if path.is_file() and time.time() - path.stat().st_mtime > 5:
-                        path.unlink(missing_ok=True)
+                # The users' copies (only the server's disk is measured): what is a few seconds old.
+                cache.sweep(downloads, keep_s=5)
                 try:
                     sample = {"t_s": round(time.time() - began), "requests": len(latencies), "errors": len(errors),
                               "rss_mb": round(rss_mb(app.pid)), **cache_state(folder)}

@@ -11,7 +11,7 @@ sits between the network and Gradio's routes and enforces what Gradio leaves ope
   hidden API Sketchpad's `accept_blobs` there grows a list to any index a client names;
 - with a login (`--auth`), every /gradio_api/ route but the few the login page itself
   needs requires it: Gradio leaves some open (heartbeat and stream routes, cancel, reset,
-  startup-events, run history): 401;
+  run history): 401;
 - failed logins are counted per client address: after `LOGIN_FAILURES` in a minute, 429;
 - queued requests are counted per session and per client address (waiting or running, read
   from Gradio's own queue): beyond the limit a join is refused with 503 "Queue is full for
@@ -41,7 +41,9 @@ LOGIN_FAILURES = 5  # failed logins per client address and minute; more get 429
 MAX_QUEUED_PER_SESSION = 2  # the page keeps a drawer to one at a time (always_last); API clients wait for answers
 MAX_QUEUED_PER_CLIENT = 32  # one address: a class of 30 behind one NAT shares it (fair_queue keeps it from crowding others)
 LOG_LINE = 400  # characters a log line keeps: user-supplied values in messages are cut there
-OPEN_BEFORE_LOGIN = {"/gradio_api/login_check", "/gradio_api/token", "/gradio_api/user", "/gradio_api/theme.css"}
+# startup-events: launch() calls it itself; it runs the (login-free) load events once.
+OPEN_BEFORE_LOGIN = {"/gradio_api/login_check", "/gradio_api/token", "/gradio_api/user", "/gradio_api/theme.css",
+                     "/gradio_api/startup-events"}
 CLOSED_PREFIXES = ("/gradio_api/component_server", "/gradio_api/dev/")
 JOIN_PATHS = ("/gradio_api/queue/join", "/gradio_api/call/")
 CSP = "; ".join([

@@ -129,22 +129,27 @@ def test_file_routes_refuse_files_outside_what_the_app_serves(app, path, marker)
             assert marker not in body, f"{url} served the file"
 
 
-def test_queue_full_tells_the_client_and_the_server_recovers(tmp_path):
+@pytest.mark.parametrize("options, jobs", [
+    (["--queue-size", "1"], 16),  # the whole queue full
+    ([], 8),  # one session sends 8 at once (a script, not the page): beyond 2 waiting, full for it (demo.guard)
+])
+def test_queue_full_tells_the_client_and_the_server_recovers(tmp_path, options, jobs):
     seven = _seven(tmp_path)
-    with running_app("--queue-size", "1", "--concurrency", "1") as app:
+    slow = save_png(tmp_path, np.full((3000, 3000, 3), 255, np.uint8), "big.png")  # ~0.1 s each: they pile up
+    with running_app(*options, "--concurrency", "1", "--no-presets") as app:
         client = Client(app.url, verbose=False)
-        jobs = [client.submit({"composite": handle_file(seven)}, api_name="/predict") for _ in range(16)]
+        submitted = [client.submit({"composite": handle_file(slow)}, api_name="/predict") for _ in range(jobs)]
         outcomes = []
-        for job in jobs:
+        for job in submitted:
             try:
-                job.result(timeout=60)
+                job.result(timeout=120)
                 outcomes.append("ok")
             except Exception as exc:
                 outcomes.append(str(exc))
         assert "ok" in outcomes
         assert any("full" in o.lower() for o in outcomes), outcomes
         time.sleep(1)
-        label, *_ = client.predict({"composite": handle_file(seven)}, api_name="/predict")
+        label, *_ = Client(app.url, verbose=False).predict({"composite": handle_file(seven)}, api_name="/predict")
         assert label["label"] == "7"
 
 
