@@ -415,8 +415,9 @@ def main(argv=None):
         command = launcher + shlex.join(sys.argv if argv is None else ["train.py", *argv])
         card = model_card(out, final, config, recipe, args, history, seconds, world, device, len(train_x),
                           len(test_y), command)
-        save_model(final.cpu(), out, metadata={"test_accuracy": card["test_accuracy"], "date": card["date"],
-                                               "preset": args.preset or "", "recipe": args.recipe})
+        metadata = {"test_accuracy": card["test_accuracy"], "date": card["date"],
+                    "preset": args.preset or "", "recipe": args.recipe}
+        card["tensors_sha256"] = save_model(final.cpu(), out, metadata=metadata)  # load_model checks both
         atomic_write(out.with_suffix(".json"), lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))
         print(json.dumps({"test_accuracy": card["test_accuracy"], "n": len(test_y), "params": card["params"],
                           "seconds": card["seconds"], "processes": world,

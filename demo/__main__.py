@@ -8,7 +8,10 @@ import torch
 
 from model import PRESETS, WeightsError, load_model
 
-from .app import build_app
+from . import cache, guard
+
+cache.use_own_folder()  # before Gradio is imported (by .app): it reads GRADIO_TEMP_DIR once
+from .app import MAX_UPLOAD_BYTES, build_app  # noqa: E402
 
 
 def main(argv=None):
@@ -26,10 +29,11 @@ def main(argv=None):
     p.add_argument("--queue-size", type=int, default=256,
                    help="requests that may wait; beyond it a client is told the queue is full")
     p.add_argument("--keep-files", type=int, default=600, metavar="SECONDS",
-                   help="delete uploads and drawn pictures older than this, checking as often")
+                   help="delete uploads and drawn pictures older than this (checked every quarter of it)")
     p.add_argument("--concurrency", type=int, default=os.cpu_count() or 1,
                    help="predictions run at once (default: one per core, each on one torch thread)")
     args = p.parse_args(argv)
+    guard.cut_log_lines()  # a stranger's 1 MB value must not become 1 MB of log
 
     try:
         models = {Path(args.weights).stem if args.weights else "default": load_model(args.weights)}
@@ -53,8 +57,10 @@ def main(argv=None):
     # request (with "auto", each request sends a message to every waiting client).
     app = build_app(models, args.keep_files).queue(status_update_rate=1.0, max_size=args.queue_size,
                                   default_concurrency_limit=args.concurrency)
+    # The guard (body limit, closed routes, login and queue limits, headers) and the cache sweeper.
+    app_kwargs = {"middleware": [guard.middleware(app)], "lifespan": cache.sweeper(app, args.keep_files)}
     app.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
-               max_file_size="10mb", show_error=False, prevent_thread_lock=True)
+               max_file_size=MAX_UPLOAD_BYTES, show_error=False, prevent_thread_lock=True, app_kwargs=app_kwargs)
     if args.share and not app.share_url:
         # Offline (or blocked), Gradio cannot open its tunnel: say so plainly and keep serving.
         print(f"warning: --share could not create a public link (no internet access?); "

@@ -6,14 +6,17 @@ a preset) is traced row by row (model.trace), and every view is drawn (demo.view
 app only wires these together.
 """
 import io
+import os
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
 import torch
+from gradio.components.image_editor import EditorData
 from gradio.data_classes import ImageData
 from gradio.processing_utils import hash_bytes
 from PIL import Image
+from pydantic import ValidationError
 
 from model import PRESETS, RowClassifier, RowTrace, atomic_write, trace
 
@@ -23,6 +26,7 @@ from model.preprocess import MAX_SIDE, DrawingError, to_mnist
 # Pillow refuses to decode images over twice this many pixels: uploads stay within memory.
 Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
 
+MAX_UPLOAD_BYTES = 10 * 2**20  # launch's max_file_size ("10mb")
 UNSURE_BELOW = 0.6  # top probability under which the page says the model is unsure
 EMPTY_STATUS = "**Draw a digit** (0-9) in the box: the views update while you draw."
 NO_VIEWS = (None, None, None, None, None, EMPTY_STATUS)  # what an empty canvas shows
@@ -146,15 +150,60 @@ def canvas_value(data_url):
 
 
 class Sketchpad(gr.Sketchpad):
-    """gr.Sketchpad whose unreadable or oversized uploads get a clear message, not a server error."""
+    """The API's drawing input (hidden on the page), checked before any pixel is decoded.
+
+    The composite, when sent, is the only image read (it already holds the background and
+    the layers); without one, at most MAX_LAYERS layers are read. Each image must be a file
+    within the upload limit whose header says at most MAX_SIDE px a side. What passes goes
+    on as file paths that to_mnist decodes, shrinking large images as it reads them. Blob
+    ids (accept_blobs, closed by demo.guard) are refused: the images travel in the value."""
+
+    MAX_LAYERS = 4
+
+    class data_model(EditorData):  # noqa: N801 -- Gradio reads the attribute by this name
+        """Gradio's value model, with a message for a value of the wrong shape (a path as the
+        composite, a number as a layer) instead of a bare server error."""
+
+        @classmethod
+        def model_validate(cls, value, **kwargs):
+            try:
+                return super().model_validate(value, **kwargs)
+            except ValidationError:
+                raise Sketchpad.refusal("expected {background, layers, composite}, each an uploaded image "
+                                        "file (handle_file) or null") from None
 
     def preprocess(self, payload):
+        if payload is None:
+            return None
+        if payload.id is not None:
+            raise self.refusal("send the images in the value (background, layers, composite), not a blob id")
+        if payload.composite is None and len(payload.layers) > self.MAX_LAYERS:
+            raise self.refusal(f"it has {len(payload.layers)} layers; at most {self.MAX_LAYERS} are read "
+                               f"(or send just the composite)")
+        if payload.composite is not None:
+            return {"background": None, "layers": [], "composite": self.checked(payload.composite)}
+        return {"background": self.checked(payload.background), "composite": None,
+                "layers": [self.checked(layer) for layer in payload.layers if layer is not None]}
+
+    def checked(self, file) -> str | None:
+        """The path of an uploaded image, after checking its size and its header (lazily:
+        Pillow reads the header only)."""
+        if file is None:
+            return None
         try:
-            return super().preprocess(payload)
-        except Exception as exc:
-            why = "it is too large" if isinstance(exc, Image.DecompressionBombError) else "it is not a readable image"
-            raise gr.Error(f"Could not read the drawing: {why}. Send a PNG or JPEG of at most "
-                           f"{MAX_SIDE}x{MAX_SIDE} px.", print_exception=False) from None
+            if Path(file.path).stat().st_size > MAX_UPLOAD_BYTES:
+                raise self.refusal("it is too large")
+            with Image.open(file.path) as image:
+                if max(image.size) > MAX_SIDE:
+                    raise self.refusal("it is too large")
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            raise self.refusal("it is not a readable image") from None
+        return file.path
+
+    @staticmethod
+    def refusal(why: str) -> gr.Error:
+        return gr.Error(f"Could not read the drawing: {why}. Send a PNG or JPEG of at most "
+                        f"{MAX_SIDE}x{MAX_SIDE} px.", print_exception=False)
 
 
 class Picture(gr.Image):
@@ -173,7 +222,9 @@ class Picture(gr.Image):
         image.save(buffer, format="PNG", compress_level=1)
         data = buffer.getvalue()
         path = Path(self.GRADIO_CACHE) / hash_bytes(data) / "view.png"
-        if not path.exists():
+        try:
+            os.utime(path)  # made before: it is new again, so the cache sweeper (demo.cache) keeps it
+        except FileNotFoundError:
             atomic_write(path, lambda f: f.write(data))
         return ImageData(path=str(path), orig_name=path.name)
 

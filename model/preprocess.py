@@ -26,6 +26,7 @@ from PIL import Image
 
 MAX_SIDE = 4096  # larger images are refused (memory stays bounded)
 MAX_DATA_URL = 16 * 2**20  # characters; the app's canvas sends a few kB
+READ_SIDE = 512  # larger images are shrunk as they are read: a drawing at the cap costs about a normal one
 INK_THRESHOLD = 0.2  # weaker marks (anti-aliasing fringes, paper noise) are not ink
 WORK_SIDE = 72  # longest side of the working image for the stroke-width step
 BOX_SIDE = 20  # MNIST: the digit's bounding box is scaled to 20 px ...
@@ -65,7 +66,15 @@ def _read_image(source) -> np.ndarray:
 def _pil_to_array(image: Image.Image) -> np.ndarray:
     if max(image.size) > MAX_SIDE:
         raise DrawingError(f"image is {image.size[0]}x{image.size[1]} px; the limit is {MAX_SIDE} px per side")
-    return np.asarray(image.convert("RGBA") if image.mode not in {"L", "RGB", "RGBA"} else image)
+    image = image.convert("RGBA") if image.mode not in {"L", "RGB", "RGBA"} else image
+    return np.asarray(_shrunk(image))
+
+
+def _shrunk(image: Image.Image) -> Image.Image:
+    """Shrink an image whose longest side is over READ_SIDE by a whole factor (box average):
+    every later step costs by the pixel, and the strokes are read at 72 px anyway (WORK_SIDE)."""
+    factor = -(-max(image.size) // READ_SIDE)  # ceiling division
+    return image.reduce(factor) if factor > 1 else image
 
 
 def _as_array(value) -> np.ndarray | None:

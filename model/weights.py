@@ -3,8 +3,12 @@
 Files are plain `torch.save` dicts of tensors, strings and numbers, read back with
 `weights_only=True`, so loading never runs pickled code. Every write goes to a temporary
 file in the same folder and is then renamed over the target: a process killed at any
-moment leaves either the old file or the new one, never half of one.
+moment leaves either the old file or the new one, never half of one. Each file stores a
+SHA-256 of its tensors (`tensors_sha256`, also in the model card train.py writes beside it),
+checked at load: torch reads a flipped byte in a tensor without complaint.
 """
+import hashlib
+import json
 import os
 import pickle
 import tempfile
@@ -44,11 +48,24 @@ def atomic_torch_save(obj, path) -> None:
     atomic_write(path, lambda f: torch.save(obj, f))
 
 
-def save_model(model: RowClassifier, path, metadata: dict | None = None) -> None:
-    """Write config + weights (+ optional JSON-able metadata of plain values) atomically."""
+def tensors_sha256(state_dict: dict) -> str:
+    """SHA-256 of every tensor's name, dtype, shape and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(state_dict):
+        tensor = state_dict[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def save_model(model: RowClassifier, path, metadata: dict | None = None) -> str:
+    """Write config + weights (+ optional JSON-able metadata of plain values) and the
+    tensors' checksum atomically; returns the checksum (for the model card)."""
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    checksum = tensors_sha256(state)
     atomic_torch_save({"format": FORMAT, "config": model.config.to_dict(), "state_dict": state,
-                       "metadata": metadata or {}}, path)
+                       "metadata": metadata or {}, "tensors_sha256": checksum}, path)
+    return checksum
 
 
 def read_weights_file(path) -> dict:
@@ -79,6 +96,27 @@ def _corrupted(path, exc) -> WeightsError:
                         f"retrain it with `make train` or restore it with `git checkout -- {path}`")
 
 
+def check_tensors(path: Path, blob: dict) -> None:
+    """The tensors must match the checksum stored with them and the one in the model card
+    beside the file (NAME.json), where either is present; files saved before checksums
+    existed have neither and load as before."""
+    stored = blob.get("tensors_sha256")
+    card = path.with_suffix(".json")
+    try:
+        carded = json.loads(card.read_text()).get("tensors_sha256") if card.exists() else None
+    except (OSError, ValueError, AttributeError):
+        carded = None  # an unreadable card is the card's problem, not the weights'
+    if stored is None and carded is None:
+        return
+    state = blob.get("state_dict")
+    actual = tensors_sha256(state) if isinstance(state, dict) and all(
+        isinstance(v, torch.Tensor) for v in state.values()) else None
+    for where, expected in (("stored in it", stored), (f"in its card {card.name}", carded)):
+        if expected is not None and expected != actual:
+            raise WeightsError(f"weights file {path} is corrupted: its tensors do not match the checksum {where}; "
+                               f"retrain it with `make train` or restore it with `git checkout -- {path}`")
+
+
 def load_model(path=None, expected_config: ModelConfig | None = None) -> RowClassifier:
     """The model from `path` (default: the committed weights), in eval mode on the CPU.
 
@@ -100,6 +138,7 @@ def load_model(path=None, expected_config: ModelConfig | None = None) -> RowClas
         raise WeightsError(
             f"{path} was saved for another config: file has {config}, expected {expected_config}; "
             f"pass the matching weights or retrain with that config")
+    check_tensors(path, blob)
     model = RowClassifier(config)
     try:
         model.load_state_dict(blob["state_dict"])

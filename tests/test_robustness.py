@@ -129,22 +129,27 @@ def test_file_routes_refuse_files_outside_what_the_app_serves(app, path, marker)
             assert marker not in body, f"{url} served the file"
 
 
-def test_queue_full_tells_the_client_and_the_server_recovers(tmp_path):
+@pytest.mark.parametrize("options, jobs", [
+    (["--queue-size", "1"], 16),  # the whole queue full
+    ([], 8),  # one session sends 8 at once (a script, not the page): beyond 2 waiting, full for it (demo.guard)
+])
+def test_queue_full_tells_the_client_and_the_server_recovers(tmp_path, options, jobs):
     seven = _seven(tmp_path)
-    with running_app("--queue-size", "1", "--concurrency", "1") as app:
+    slow = save_png(tmp_path, np.full((3000, 3000, 3), 255, np.uint8), "big.png")  # ~0.1 s each: they pile up
+    with running_app(*options, "--concurrency", "1", "--no-presets") as app:
         client = Client(app.url, verbose=False)
-        jobs = [client.submit({"composite": handle_file(seven)}, api_name="/predict") for _ in range(16)]
+        submitted = [client.submit({"composite": handle_file(slow)}, api_name="/predict") for _ in range(jobs)]
         outcomes = []
-        for job in jobs:
+        for job in submitted:
             try:
-                job.result(timeout=60)
+                job.result(timeout=120)
                 outcomes.append("ok")
             except Exception as exc:
                 outcomes.append(str(exc))
         assert "ok" in outcomes
         assert any("full" in o.lower() for o in outcomes), outcomes
         time.sleep(1)
-        label, *_ = client.predict({"composite": handle_file(seven)}, api_name="/predict")
+        label, *_ = Client(app.url, verbose=False).predict({"composite": handle_file(seven)}, api_name="/predict")
         assert label["label"] == "7"
 
 
@@ -171,13 +176,23 @@ def _damaged(tmp_path, kind):
     if kind == "corrupted":
         path.write_bytes(bytes(b ^ 0x5A for b in data))
         return path, "truncated or corrupted"
+    if kind == "one flipped byte":  # torch reads it without complaint: one weight silently off
+        weight = model.state_dict()["head.weight"]
+        offset = data.index(weight.numpy().tobytes())
+        path.write_bytes(data[:offset] + bytes([data[offset] ^ 0x40]) + data[offset + 1:])
+        return path, "do not match the checksum"
+    if kind == "weights swapped, card kept":
+        save_model(RowClassifier(ModelConfig(hidden_size=8, num_layers=1)), tmp_path / "other.pt")
+        path.with_suffix(".json").write_text(json.dumps({"tensors_sha256": "0" * 64}))
+        return path, "checksum in its card"
     blob = torch.load(path, weights_only=True)  # "another config": tensors that do not fit the config
     blob["config"]["num_layers"] = 2
     torch.save(blob, path)
     return path, "do not fit its config"
 
 
-@pytest.mark.parametrize("kind", ["missing", "truncated", "corrupted", "another config"])
+@pytest.mark.parametrize("kind", ["missing", "truncated", "corrupted", "another config", "one flipped byte",
+                                  "weights swapped, card kept"])
 def test_bad_weights_stop_the_app_with_one_clear_line(tmp_path, kind):
     path, message = _damaged(tmp_path, kind)
     proc = subprocess.run([sys.executable, "-m", "demo", "--weights", str(path)], cwd=ROOT,
