@@ -2,13 +2,12 @@
 import argparse
 import os
 import sys
-from pathlib import Path
 
 import torch
 
-from model import PRESETS, WeightsError, load_model
+from model import WeightsError
 
-from .app import build_app
+from .app import build_app, load_models
 
 
 def main(argv=None):
@@ -30,10 +29,7 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     try:
-        models = {Path(args.weights).stem if args.weights else "default": load_model(args.weights)}
-        if args.presets:
-            models.update({name: load_model(preset.weights_path(), expected_config=preset.config)
-                           for name, preset in PRESETS.items()})
+        models = load_models(args.weights, args.presets)  # a --weights file keeps its name over a preset's
     except WeightsError as exc:
         sys.exit(f"error: {exc}")
     auth = None
