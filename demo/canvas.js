@@ -3,7 +3,7 @@
 // again when it ends. The value sent is a small PNG data URL, dark ink on white.
 const SEND_EVERY_MS = 60;
 const canvas = element.querySelector("canvas");
-const ctx = canvas.getContext("2d");
+const ctx = canvas.getContext("2d", {willReadFrequently: true});  // getImageData at each stroke start
 let drawing = false, last = null, lastSent = 0, pending = null, hasInk = false;
 let fingers = 0, before = null;  // a second finger (pinch) undoes the stroke and draws nothing
 
