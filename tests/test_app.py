@@ -196,7 +196,7 @@ def test_weights_given_on_the_command_line_are_served_even_with_a_presets_name(t
     mine = tmp_path / "lstm64.pt"
     shutil.copy(PRESETS["lstm64"].weights_path("default"), mine)  # another lstm64 than the preset's
     models = load_models(mine)
-    assert list(models)[0] == "lstm64"
+    assert next(iter(models)) == "lstm64"
     served, preset = models["lstm64"], load_model(PRESETS["lstm64"].weights_path())
     assert torch.equal(served.head.weight, load_model(mine).head.weight)
     assert not torch.equal(served.head.weight, preset.head.weight)

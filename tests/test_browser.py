@@ -46,7 +46,10 @@ def page(browser, app):
 
 
 def wait_for_answer(page, text):
+    """Until the status says `text` and the views have not been redrawn for 400 ms (the last
+    answer, not one sent while drawing, is on the page)."""
     page.wait_for_function(f"document.querySelector('{STATUS}').innerText.includes({text!r})", timeout=15_000)
+    page.wait_for_function("performance.now() - window.__viewsDrawnAt > 400", timeout=15_000)
 
 
 def panel(page, title_start):
@@ -186,7 +189,7 @@ def test_a_phone_draws_with_one_finger_and_a_pinch_draws_nothing(browser, app):
     assert page.locator("#views .panel").count() == 4
     # Every view fits the phone's width, and the heatmap starts on the first screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert page.locator("#views .panel").nth(1).bounding_box()["y"] < 844 + 200
+    assert page.evaluate("document.querySelectorAll('#views .panel')[1].getBoundingClientRect().top") < 844 + 200
     # Two fingers (a pinch) leave the drawing as it was.
     before = page.evaluate("document.querySelector('#canvas canvas').toDataURL()")
     touch(cdp, "touchStart", [at(0.2, 0.6)])
