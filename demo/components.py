@@ -90,7 +90,7 @@ class TraceViews(gr.HTML):
 .panels { display: flex; flex-wrap: wrap; gap: 10px 12px; align-items: flex-start; outline-offset: 2px; }
 .rownums { font-size: 12px; width: 22px; }
 .rownums b { display: block; height: 34px; font-weight: normal; }
-.rownums div { display: grid; grid-template-rows: repeat(28, var(--row)); line-height: var(--row); font-size: 11px; }
+.rownums div { display: grid; grid-template-rows: repeat(28, var(--row)); line-height: var(--row); font-size: 12px; }
 .panel { margin: 0; flex: 1 1 110px; min-width: 90px; max-width: 340px; }
 .panel figcaption { font-size: 12px; height: 34px; overflow: hidden; line-height: 16px; }
 .plot { position: relative; height: calc(28 * var(--row)); cursor: crosshair; touch-action: none; }
