@@ -9,7 +9,8 @@ p95 <= 300 ms at N = 16 on this 2-core CPU.
 
 --url drives an app that is already running (e.g. under a profiler) instead of starting one;
 --fixed-answer starts the app with its prediction replaced by a fixed answer, which measures
-what Gradio's request path costs by itself; --no-download leaves the pictures undownloaded.
+what Gradio's request path costs by itself; --no-download leaves any files in the answers
+undownloaded (since issue #11 the answer is JSON and has none).
 """
 import argparse
 import contextlib
@@ -89,7 +90,7 @@ def main():
     p.add_argument("--users", type=int, nargs="+", default=[1, 4, 16, 64])
     p.add_argument("--seconds", type=float, default=20)
     p.add_argument("--download", action=argparse.BooleanOptionalAction, default=True,
-                   help="clients download the four pictures of every answer (--no-download: label and URLs only)")
+                   help="clients download any files in the answers (--no-download: URLs only)")
     p.add_argument("--fixed-answer", action="store_true",
                    help="serve the same app with the prediction replaced by a fixed answer: the request path's own cost")
     p.add_argument("--url", default=None, help="an app already running (default: start one on a free port)")

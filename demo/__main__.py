@@ -2,16 +2,15 @@
 import argparse
 import os
 import sys
-from pathlib import Path
 
 import torch
 
-from model import PRESETS, WeightsError, load_model
+from model import WeightsError
 
 from . import cache, guard
 
 cache.use_own_folder()  # before Gradio is imported (by .app): it reads GRADIO_TEMP_DIR once
-from .app import MAX_UPLOAD_BYTES, build_app  # noqa: E402
+from .app import MAX_UPLOAD_BYTES, build_app, load_models  # noqa: E402
 
 
 def main(argv=None):
@@ -36,10 +35,7 @@ def main(argv=None):
     guard.cut_log_lines()  # a stranger's 1 MB value must not become 1 MB of log
 
     try:
-        models = {Path(args.weights).stem if args.weights else "default": load_model(args.weights)}
-        if args.presets:
-            models.update({name: load_model(preset.weights_path(), expected_config=preset.config)
-                           for name, preset in PRESETS.items()})
+        models = load_models(args.weights, args.presets)  # a --weights file keeps its name over a preset's
     except WeightsError as exc:
         sys.exit(f"error: {exc}")
     auth = None

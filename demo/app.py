@@ -1,73 +1,88 @@
 """The Gradio app: a canvas next to the row-LSTM, and what happens inside it row by row.
 
-`predict(value, model_name)` is the whole pipeline behind the page and the `predict` API:
-the drawing becomes MNIST's 28x28 (model.preprocess), the chosen model (the default one or
-a preset) is traced row by row (model.trace), and every view is drawn (demo.views). The
-app only wires these together.
+One pipeline serves the page and the `predict` API: the drawing becomes MNIST's 28x28
+(model.preprocess), the chosen model is traced row by row (model.trace), and the trace is
+packed as data (demo.reading). The page draws every view in the browser from that data
+(demo.components); the API returns it as JSON. The app only wires these together.
 """
-import io
-import os
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
 import torch
 from gradio.components.image_editor import EditorData
-from gradio.data_classes import ImageData
-from gradio.processing_utils import hash_bytes
 from PIL import Image
 from pydantic import ValidationError
 
-from model import PRESETS, RowClassifier, RowTrace, atomic_write, trace
-
-from . import views
+from model import PRESETS, RowClassifier, RowTrace, load_model, trace
 from model.preprocess import MAX_SIDE, DrawingError, to_mnist
+
+from .components import DrawingCanvas, TraceViews
+from .reading import reading
 
 # Pillow refuses to decode images over twice this many pixels: uploads stay within memory.
 Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
 
 MAX_UPLOAD_BYTES = 10 * 2**20  # launch's max_file_size ("10mb")
-UNSURE_BELOW = 0.6  # top probability under which the page says the model is unsure
 EMPTY_STATUS = "**Draw a digit** (0-9) in the box: the views update while you draw."
-NO_VIEWS = (None, None, None, None, None, EMPTY_STATUS)  # what an empty canvas shows
 
 EXPLANATION = """
 ### How to read the views
-- **Prediction**: the probability of each digit after the network has read all 28 rows.
-- **What the model reads**: your drawing made into MNIST's format (28x28, centred by mass,
-  strokes redrawn at MNIST's width). This, not your canvas, is what the network sees.
-- **Hidden state**: the network reads the image one row per timestep, top to bottom. Each line
-  of the heatmap is the hidden state h_t right after reading the row beside it; each column
-  is one hidden unit; brightness is |h_t|. The red bars show how much h changed at each row:
-  long bars mark the rows that told the model something new. Blank rows change little.
-  A **bidirectional** model has a second, backward cell that reads the rows from 28 up to 1:
-  its heatmap is drawn on the same rows, so its line at row t has read rows t..28.
-- **Belief by row**: what the model would answer if it stopped after row t (its output
-  layer applied to the output at row t). Watch the row where one digit takes over: there it
-  makes up its mind. (For a bidirectional model the backward half has then read rows t..28.)
-- **Gates and memory** (top layer): an **LSTM** keeps a memory c_t, shown as tanh(c_t) the
-  way it enters h_t, and has four gates: the *input* gate decides how much of the *candidate*
-  to write, the *forget* gate how much memory to keep, the *output* gate how much of the
-  memory to show as h_t. A **GRU** has no separate memory: its *update* gate mixes the old
-  h with a *candidate* that its *reset* gate lets see the old h. A **plain RNN** has neither
-  gates nor memory: h_t = tanh(W x_t + U h_(t-1) + b), shown signed. Gates run from 0
-  (closed) to 1 (open).
-- **Model**: switch between the project's model and the classic tutorial models; the same
-  drawing is read again by the one you pick.
+The network reads your drawing one row per timestep, top to bottom; in every view row t sits
+beside input row t. **Hover or tap** any cell to read its value (the same row lights up in
+every view); **click a unit** to follow its h, memory and gates over the 28 rows; move the
+**row cursor** (slider, arrow keys, Play) to watch it read. A dashed line marks the row from
+which the answer's probability stays above one half.
+- **Hidden state**: h_t of every layer (|h_t|, or signed), and how much the top layer's h
+  changed at each row. A **bidirectional** model has a backward cell that reads rows 28 to 1:
+  its line at row t has read rows t..28.
+- **Belief by row**: what the model would answer if it stopped after row t.
+- **Gates and memory** (top layer): an LSTM's memory tanh(c_t) and its input, forget,
+  candidate and output gates (gates 0 = closed, 1 = open); a GRU's reset, update and
+  candidate; a plain RNN has no gates: h_t = tanh(W x_t + U h_(t-1) + b).
 """
 
 
 def describe(name: str, model: RowClassifier) -> str:
     """One line about a model for the page: what it is, its size, its MNIST accuracy."""
     parts = [f"**{name}**: {model.config.describe()}", f"{model.num_params():,} parameters"]
-    metadata = getattr(model, "metadata", {})  # what train.py recorded (load_model)
+    metadata = model.metadata  # what train.py recorded with the weights
     if "test_accuracy" in metadata:
         accuracy = f"{metadata['test_accuracy']:.2%} on the MNIST test set"
-        published = PRESETS[name].published_accuracy if name in PRESETS else None
-        parts.append(accuracy + (f" (its tutorial reports {published})" if published else ""))
+        preset = PRESETS.get(metadata.get("preset") or name)
+        published = preset.published_accuracy if preset and metadata.get("recipe") == "published" else None
+        parts.append(accuracy + (f" (its tutorial reports {published})"
+                                 if published else ""))
         parts.append("trained with a plain tutorial recipe (Adam, constant learning rate, no augmentation)"
                      if metadata.get("recipe") == "published" else "trained with this project's recipe")
     return ", ".join(parts) + "."
+
+
+def load_models(weights=None, presets=True) -> dict[str, RowClassifier]:
+    """The served models by name: the given weights (default: the committed model) first, then
+    every preset as published (NAME) and with this project's recipe (NAME.default-recipe)
+    where its file exists. A name already taken by `weights` keeps that file."""
+    models = {Path(weights).stem if weights else "default": load_model(weights)}
+    if presets:
+        for name, preset in PRESETS.items():
+            for recipe in ("published", "default"):
+                path = preset.weights_path(recipe)
+                served = name if recipe == "published" else path.stem
+                if served not in models and (recipe == "published" or path.exists()):
+                    models[served] = load_model(path, expected_config=preset.config)
+    return models
+
+
+@dataclass
+class Answer:
+    """What the `predict` API returns, in this order (its fields name the outputs)."""
+    label: dict | None  # {digit: probability}, for gr.Label
+    trace: dict | None  # demo.reading's JSON: every per-row value the page draws
+    status: str  # one line in words
+
+
+EMPTY = Answer(None, None, EMPTY_STATUS)
 
 
 class Predictor:
@@ -90,21 +105,9 @@ class Predictor:
         with torch.inference_mode():
             return trace(self.model(model_name), torch.from_numpy(image)[None])
 
-    def views(self, image: np.ndarray, row_trace: RowTrace):
-        """Label value, every figure and the status for one 28x28 image and its trace."""
-        probs = row_trace.probs[0].numpy()
-        label = {str(digit): float(p) for digit, p in enumerate(probs)}
-        first, second = np.argsort(probs)[::-1][:2]
-        if probs[first] >= UNSURE_BELOW:
-            # The row from which the answer no longer changes: where it "makes up its mind".
-            answers = row_trace.probs_per_row[0].argmax(-1).numpy()
-            settled = next(t for t in range(len(answers)) if (answers[t:] == first).all()) + 1
-            status = f"It reads a **{first}** ({probs[first]:.0%} sure), its answer from row {settled} on."
-        else:
-            status = (f"**Not sure**: maybe a {first} ({probs[first]:.0%}) or a {second} ({probs[second]:.0%}). "
-                      f"Try drawing it larger or more clearly.")
-        return (label, views.enlarged(image), views.hidden_state_figure(image, row_trace),
-                views.belief_figure(image, row_trace), views.gates_figure(image, row_trace), status)
+    def reading(self, image: np.ndarray, model_name=None) -> dict:
+        name = model_name or self.default
+        return reading(image, self.traced(image, name), self.model(name), name)
 
     def read(self, value) -> np.ndarray | None:
         """The drawing as the model's 28x28 input (None when empty), or a clear gr.Error."""
@@ -116,29 +119,32 @@ class Predictor:
             raise gr.Error(f"Could not read the drawing ({type(exc).__name__}); send a PNG or an image array.",
                            print_exception=False) from None
 
-    def predict(self, value, model_name=None):
+    def answer(self, value, model_name=None) -> Answer:
         """A drawing in any form `to_mnist` accepts (and a model name, default: the first)
-        -> (label, model input, hidden-state heatmap, belief by row, gates, status).
-        An empty drawing gives no prediction."""
+        -> its Answer. An empty drawing gives no prediction."""
         self.model(model_name)  # an unknown name is an error even for an empty drawing
         image = self.read(value)
         if image is None:
-            return NO_VIEWS
-        return self.views(image, self.traced(image, model_name))
+            return EMPTY
+        result = self.reading(image, model_name)
+        return Answer({str(d): p for d, p in enumerate(result["probs"])}, result, result["status"])
 
-    def predict_canvas(self, data_url, model_name=None, other_name=None):
-        """What the page shows: every view, and beside them the comparison with a second
-        model when one is picked (else None)."""
+    def predict(self, value, model_name=None) -> tuple:
+        """The `predict` API: (label, trace, status), see Answer."""
+        return astuple(self.answer(value, model_name))
+
+    def predict_canvas(self, data_url, model_name=None, other_name=None) -> dict:
+        """What the page's views draw: the reading of the picked model and, when a second one
+        is picked, of that one too."""
         self.model(model_name)
         image = self.read(canvas_value(data_url))
         if image is None:
-            return *NO_VIEWS, None
-        row_trace = self.traced(image, model_name)
-        compared = None
-        if other_name and other_name != (model_name or self.default):
-            traces = {model_name or self.default: row_trace, other_name: self.traced(image, other_name)}
-            compared = views.comparison_figure(image, traces)
-        return *self.views(image, row_trace), compared
+            return {"main": None, "other": None, "status": EMPTY_STATUS}
+        main = self.reading(image, model_name)
+        name = model_name or self.default
+        other = self.reading(image, other_name) if other_name and other_name != name else None
+        note = f"{name} is already the model shown: pick another one to compare." if other_name == name else None
+        return {"main": main, "other": other, "note": note, "status": main["status"]}
 
 
 def canvas_value(data_url):
@@ -161,16 +167,30 @@ class Sketchpad(gr.Sketchpad):
     MAX_LAYERS = 4
 
     class data_model(EditorData):  # noqa: N801 -- Gradio reads the attribute by this name
-        """Gradio's value model, with a message for a value of the wrong shape (a path as the
-        composite, a number as a layer) instead of a bare server error."""
+        # Gradio's value model, with a message for a value of the wrong shape (a path as the
+        # composite, a number as a layer) instead of a bare server error. A plain uploaded image
+        # (`handle_file("seven.png")` as the drawing) is read as the composite. (A comment, not a
+        # docstring: Gradio shows the model's docstring on the "Use via API" page.)
 
         @classmethod
         def model_validate(cls, value, **kwargs):
+            if isinstance(value, dict) and "path" in value and not {"background", "layers", "composite"} & set(value):
+                value = {"background": None, "layers": [], "composite": value}
             try:
                 return super().model_validate(value, **kwargs)
             except ValidationError:
                 raise Sketchpad.refusal("expected {background, layers, composite}, each an uploaded image "
                                         "file (handle_file) or null") from None
+
+    # The "Use via API" page's example: a local drawing, as the README's example sends it (not
+    # Gradio's default, a photo of a bus fetched from the internet).
+    EXAMPLE = {"background": None, "layers": [], "composite": {"path": "seven.png", "meta": {"_type": "gradio.FileData"}}}
+
+    def example_payload(self):
+        return self.EXAMPLE
+
+    def example_value(self):
+        return {"background": None, "layers": [], "composite": "seven.png"}
 
     def preprocess(self, payload):
         if payload is None:
@@ -206,97 +226,49 @@ class Sketchpad(gr.Sketchpad):
                         f"{MAX_SIDE}x{MAX_SIDE} px.", print_exception=False)
 
 
-class Picture(gr.Image):
-    """gr.Image that writes its PNG itself: with fast settings (most of a response's time is
-    PNG encoding), and atomically. Identical pictures (two users drawing the same thing, an
-    API client resending an image) land on the same content-addressed cache path, and
-    gr.Image's plain write lets one request's download read another's half-written file."""
-
-    is_template = True  # the page draws it with gr.Image's own front end
-
-    def postprocess(self, value):
-        if value is None:
-            return None
-        image = value if isinstance(value, Image.Image) else Image.fromarray(value)
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", compress_level=1)
-        data = buffer.getvalue()
-        path = Path(self.GRADIO_CACHE) / hash_bytes(data) / "view.png"
-        try:
-            os.utime(path)  # made before: it is new again, so the cache sweeper (demo.cache) keeps it
-        except FileNotFoundError:
-            atomic_write(path, lambda f: f.write(data))
-        return ImageData(path=str(path), orig_name=path.name)
-
-
-CANVAS_HTML = """
-<div class="pad">
-  <canvas width="280" height="280" aria-label="drawing canvas"></canvas>
-  <div class="tools">
-    <button class="clear" type="button">Clear</button>
-    <label>pen <input class="brush" type="range" min="6" max="40" value="18"></label>
-  </div>
-</div>
-"""
-CANVAS_CSS = """
-canvas { width: 100%; max-width: 360px; aspect-ratio: 1; border: 2px solid #888; border-radius: 6px;
-         touch-action: none; cursor: crosshair; background: white; display: block; }
-.tools { display: flex; gap: 12px; align-items: center; margin-top: 6px; }
-.clear { padding: 4px 14px; border: 1px solid #888; border-radius: 4px; background: #f3f3f3; cursor: pointer; }
-"""
-
 
 def build_app(models: dict[str, RowClassifier] | RowClassifier, keep_files_s: int = 600) -> gr.Blocks:
-    """The page for one model or several ({name: model}, the first shown first). Uploads and
-    pictures older than `keep_files_s` seconds are deleted (checked as often), so a public
-    app's disk use stays bounded; a page loads its pictures as soon as they are made."""
+    """The page for one model or several ({name: model}, the first shown first). Uploads
+    older than `keep_files_s` seconds are deleted (checked as often)."""
     predictor = Predictor(models)
+    several = len(predictor.models) > 1
     with gr.Blocks(title="Inside an LSTM reading a digit", analytics_enabled=False,  # no telemetry
                    delete_cache=(keep_files_s, keep_files_s)) as app:
         gr.Markdown("# Inside an LSTM reading a digit, one row at a time\n"
                     "A recurrent network reads your drawing as 28 rows of 28 pixels, top to bottom, "
                     "and answers after the last row. Draw, and watch what happens inside it at every row.")
-        figure = lambda elem_id: Picture(show_label=False, interactive=False, format="png",  # noqa: E731
-                                         buttons=["download", "fullscreen"], elem_id=elem_id)
-        with gr.Row():
+        with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
-                canvas = gr.HTML(value="", html_template=CANVAS_HTML, css_template=CANVAS_CSS,
-                                 js_on_load=(Path(__file__).parent / "canvas.js").read_text(), elem_id="canvas")
-                status = gr.Markdown(EMPTY_STATUS, elem_id="status")
+                canvas = DrawingCanvas(elem_id="canvas")
+            with gr.Column(scale=2, min_width=320):
+                views = TraceViews(elem_id="views")
                 with gr.Row():
-                    label = gr.Label(num_top_classes=10, label="Prediction", elem_id="prediction", min_width=150)
-                    model_input = Picture(label="What the model reads (28x28)", interactive=False, format="png",
-                                           buttons=["download"], elem_id="model-input", min_width=150)
-            with gr.Column(scale=2):
-                choice = gr.Dropdown(list(predictor.models), value=predictor.default, label="Model",
-                                     elem_id="model", visible=len(predictor.models) > 1)
-                about = gr.Markdown(describe(predictor.default, predictor.model()), elem_id="about")
-                with gr.Tab("Hidden state per row"):
-                    hidden_heatmap = figure("hidden-heatmap")
-                with gr.Tab("Belief by row"):
-                    belief = figure("belief")
-                with gr.Tab("Gates and memory"):
-                    gates = figure("gates")
-                with gr.Tab("Compare two models", visible=len(predictor.models) > 1):
+                    choice = gr.Dropdown(list(predictor.models), value=predictor.default, label="Model",
+                                         elem_id="model", visible=several)
                     other = gr.Dropdown(list(predictor.models), value=None, label="Compare with",
-                                        info="a second model reads the same drawing; rows stay aligned",
-                                        elem_id="compare-with")
-                    compared = figure("compared")
-                gr.Markdown(EXPLANATION)
-        outputs = [label, model_input, hidden_heatmap, belief, gates, status]
-        page_inputs = [canvas, choice, other]
+                                        info="a second model reads the same drawing (tab: Compare models)",
+                                        elem_id="compare-with", visible=several)
+                about = gr.Markdown(describe(predictor.default, predictor.model()), elem_id="about")
+                gr.Markdown(EXPLANATION, elem_id="explanation")
+
+        # The API (registered first: Gradio's front end matches a page event to the API's
+        # description by its index, and warns when they differ in inputs):
+        # a Sketchpad value ({background, layers, composite}), and optionally a model name.
+        sketchpad = Sketchpad(visible=False, type="numpy", label="drawing")
+        api_outputs = {"label": gr.Label(visible=False, label="label"), "trace": gr.JSON(visible=False, label="trace"),
+                       "status": gr.Textbox(visible=False, label="status")}
+        api_button = gr.Button(visible=False)
+        api_button.click(predictor.predict, [sketchpad, choice], [api_outputs[f.name] for f in fields(Answer)],
+                         api_name="predict")
 
         # The page: the canvas sends a PNG data URL while drawing, and picking a model (or one
         # to compare with) reads the same drawing again. One listener for all three, so a
         # session's requests run in order and only the latest waiting one is kept
         # (always_last): a slow server never falls behind the pen, nor shows a stale answer.
-        gr.on([canvas.change, choice.change, other.change], predictor.predict_canvas, page_inputs,
-              outputs + [compared], api_name="draw", api_visibility="private", trigger_mode="always_last",
+        # It returns data only (no files): the browser draws the views.
+        gr.on([canvas.change, choice.change, other.change], predictor.predict_canvas, [canvas, choice, other],
+              views, api_name="draw", api_visibility="private", trigger_mode="always_last",
               show_progress="hidden")
         choice.change(lambda name: describe(name, predictor.model(name)), choice, about, queue=False,
                       api_visibility="private")
-        # The API: a Sketchpad value ({background, layers, composite}), and optionally a model name.
-        sketchpad = Sketchpad(visible=False, type="numpy", label="drawing")
-        api_button = gr.Button(visible=False)
-        api_button.click(predictor.predict, [sketchpad, choice], outputs, api_name="predict")
     return app

@@ -3,8 +3,9 @@
 // again when it ends. The value sent is a small PNG data URL, dark ink on white.
 const SEND_EVERY_MS = 60;
 const canvas = element.querySelector("canvas");
-const ctx = canvas.getContext("2d");
+const ctx = canvas.getContext("2d", {willReadFrequently: true});  // getImageData at each stroke start
 let drawing = false, last = null, lastSent = 0, pending = null, hasInk = false;
+let fingers = 0, before = null;  // a second finger (pinch) undoes the stroke and draws nothing
 
 function reset() {
   ctx.fillStyle = "white";
@@ -18,6 +19,7 @@ function send() {
   lastSent = performance.now();
   props.value = hasInk ? canvas.toDataURL("image/png") : "";
   trigger("change");
+  window.dispatchEvent(new CustomEvent("drawing-sent"));  // the views mark themselves stale until answered
 }
 
 function sendSoon() {
@@ -45,6 +47,13 @@ function strokeTo(p) {
 }
 
 canvas.addEventListener("pointerdown", (event) => {
+  if (event.pointerType === "touch" && ++fingers > 1) {
+    if (drawing && before) { ctx.putImageData(before.image, 0, 0); hasInk = before.hasInk; drawing = false; send(); }
+    drawing = false;
+    clearTimeout(pending);
+    return;
+  }
+  before = {image: ctx.getImageData(0, 0, canvas.width, canvas.height), hasInk};
   drawing = true;
   canvas.setPointerCapture(event.pointerId);
   last = point(event);
@@ -62,6 +71,10 @@ const end = () => {
   clearTimeout(pending);
   send();  // the finished stroke, at once
 };
-canvas.addEventListener("pointerup", end);
-canvas.addEventListener("pointercancel", end);
+const lift = (event) => {
+  if (event.pointerType === "touch") fingers = Math.max(0, fingers - 1);
+  end();
+};
+canvas.addEventListener("pointerup", lift);
+canvas.addEventListener("pointercancel", lift);
 element.querySelector(".clear").addEventListener("click", () => { reset(); send(); });

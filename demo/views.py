@@ -161,7 +161,7 @@ def hidden_state_figure(image: np.ndarray, trace: RowTrace) -> Image.Image:
     top = trace.hidden[-1, 0, 0].numpy()  # the state the head reads (top layer, forward)
     change = np.linalg.norm(np.diff(top, axis=0, prepend=np.zeros_like(top[:1])), axis=1)
     panels = [input_panel(image), *_hidden_panels(trace, range(trace.hidden.shape[0])),
-              bar_panel(change, "change of h", "|h_t - h_t-1|")]
+              bar_panel(change, "change of h", f"top layer, forward; longest {change.max():.2f}")]
     return compose(panels, "Hidden state after each row: bright = strongly active unit")
 
 
@@ -191,19 +191,18 @@ def gates_figure(image: np.ndarray, trace: RowTrace) -> Image.Image:
         suffix = f" {name.split()[0]}" if name else ""
         if trace.cell is not None:  # shown squashed, as it enters h_t = o_t * tanh(c_t)
             cell = np.tanh(trace.cell[layer, d, 0].numpy())
-            panels.append(heat_panel(cell, f"memory tanh(c_t){suffix}", "unit", -1.0, 1.0, "diverging", width=128,
-                                     scale=False))
+            panels.append(heat_panel(cell, f"memory tanh(c_t){suffix}", "unit", -1.0, 1.0, "diverging", width=128))
         for gate, values in trace.gates.items():
             signed = gate == "candidate"
             panels.append(heat_panel(values[layer, d, 0].numpy(), f"{gate}{suffix}", "unit",
                                      -1.0 if signed else 0.0, 1.0, "diverging" if signed else "sequential", width=128,
-                                     scale=signed or gate == list(trace.gates)[-1]))
+                                     scale=True))
         if not trace.gates:
             panels.append(heat_panel(trace.hidden[layer, d, 0].numpy(), f"layer {layer + 1}{suffix} h_t", "unit", -1.0, 1.0,
                                      "diverging", width=128, scale=d == trace.hidden.shape[1] - 1))
     if not trace.gates:
         return compose(panels, "A plain RNN has no gates: h_t = tanh(W x_t + U h_t-1 + b)")
-    return compose(panels, f"Top layer (layer {layer + 1}) gates per row: 0 = closed, 1 = open")
+    return compose(panels, f"Top layer (layer {layer + 1}) per row: gates 0 = closed .. 1 = open, memory and candidate -1..1")
 
 
 def enlarged(image: np.ndarray, factor=8) -> np.ndarray:

@@ -177,3 +177,12 @@ def draw_on_canvas(page, selector="#canvas canvas", digit="7", steps=6):
         for p in pts[1:]:
             page.mouse.move(*p, steps=steps)
         page.mouse.up()
+
+
+def data_url(array) -> str:
+    """An image array as the page's canvas sends it: a PNG data URL."""
+    import base64
+    import io
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

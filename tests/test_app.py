@@ -1,9 +1,10 @@
 """The app for real: `python -m demo` on 127.0.0.1 at a free port, called through
 gradio_client like any API user; plus the predict function and start-up errors."""
+import json
+import shutil
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 
 import gradio as gr
@@ -14,49 +15,71 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from demo.app import EMPTY_STATUS, Predictor, describe
+from demo.app import EMPTY_STATUS, Predictor, describe, load_models
+from demo.reading import decision_row, status, unpacked
 from model import PRESETS, load_model
-from tests.helpers import ROOT, draw_digit, running_app, save_png
+from model import trace as model_trace
+from model.preprocess import to_mnist
+from tests.helpers import ROOT, data_url, draw_digit, running_app, save_png
 
 
 def upload(tmp_path, array, name="drawing.png"):
     return handle_file(save_png(tmp_path, array, name))
 
 
-def check_views(result):
-    label, model_input, hidden, belief, gates, status = result
+def check_answer(result, model=None, drawing=None):
+    """(label, trace, status) of the API: the label's confidences are the trace's probabilities,
+    and the trace is the model's own trace of the drawing's 28x28 (to the byte's precision)."""
+    label, trace, status = result
     confidences = {c["label"]: c["confidence"] for c in label["confidences"]}
     assert sorted(confidences) == [str(d) for d in range(10)]
     assert abs(sum(confidences.values()) - 1) < 1e-3
-    assert label["label"] == max(confidences, key=confidences.get)
-    sizes = {}
-    for name, path in [("input", model_input), ("hidden", hidden), ("belief", belief), ("gates", gates)]:
-        with Image.open(path) as img:
-            assert img.format == "PNG"
-            sizes[name] = img.size
-    assert sizes["input"] == (224, 224)
-    # The heatmaps have 28 rows of 10 px plus margins, all the same height so rows line up.
-    assert sizes["hidden"][1] == sizes["belief"][1] == sizes["gates"][1] > 280
-    return label, status
+    assert label["label"] == max(confidences, key=confidences.get) == str(trace["label"])
+    assert [confidences[str(d)] for d in range(10)] == pytest.approx(trace["probs"], abs=1e-5)
+    assert status == trace["status"]
+    if model is not None:
+        image = to_mnist(drawing)  # what the server read from the same PNG
+        assert np.abs(unpacked(trace["input"]) - image).max() <= 1 / 510 + 1e-6
+        with torch.inference_mode():
+            expected = model_trace(model, torch.from_numpy(image)[None])
+        assert np.abs(unpacked(trace["hidden"]) - expected.hidden[:, :, 0].numpy()).max() <= 1 / 255 + 1e-6
+        assert np.abs(unpacked(trace["belief"]) - expected.probs_per_row[0].numpy()).max() <= 1 / 510 + 1e-3
+        for gate, values in expected.gates.items():
+            assert np.abs(unpacked(trace["gates"][gate]) - values[:, :, 0].numpy()).max() <= 1 / 255 + 1e-6
+        if expected.cell is not None:
+            tanh_c = np.tanh(expected.cell[:, :, 0].numpy())
+            assert np.abs(unpacked(trace["memory"]) - tanh_c).max() <= 1 / 255 + 1e-6
+    return label, trace, status
 
 
 def test_api_has_one_predict_endpoint_a_drawing_and_an_optional_model(client):
     api = client.view_api(print_info=False, return_format="dict")
     assert list(api["named_endpoints"]) == ["/predict"]
-    drawing, model = api["named_endpoints"]["/predict"]["parameters"]
+    endpoint = api["named_endpoints"]["/predict"]
+    drawing, model = endpoint["parameters"]
     assert not drawing["parameter_has_default"] or drawing["parameter_default"] is None
     assert model["parameter_has_default"] and model["parameter_default"] == "default"
-    assert set(model["python_type"]["type"].split("'")[1::2]) == {"default", *PRESETS}
+    assert set(model["python_type"]["type"].split("'")[1::2]) == {"default", *PRESETS, *(
+        f"{name}.default-recipe" for name in PRESETS if PRESETS[name].weights_path("default").exists())}
+    assert [r["label"] for r in endpoint["returns"]] == ["label", "trace", "status"]  # not value_13, ...
+
+
+def test_the_trace_json_is_the_models_trace_of_the_drawing(client, tmp_path):
+    seven = {"background": None, "layers": [], "composite": upload(tmp_path, draw_digit("7"))}
+    label, trace, status = check_answer(client.predict(seven, api_name="/predict"), load_model(), draw_digit("7"))
+    assert label["label"] == "7" and "It reads a **7**" in status
+    assert trace["model"]["layers"] == 2 and unpacked(trace["hidden"]).shape == (2, 1, 28, 128)
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_every_preset_reads_the_drawing_through_the_api(client, tmp_path, name):
     seven = {"background": None, "layers": [], "composite": upload(tmp_path, draw_digit("7"))}
-    label, status = check_views(client.predict(seven, name, api_name="/predict"))
-    confidences = {c["label"]: c["confidence"] for c in label["confidences"]}
-    default, _ = check_views(client.predict(seven, api_name="/predict"))
+    label, trace, _ = check_answer(client.predict(seven, name, api_name="/predict"),
+                                   load_model(PRESETS[name].weights_path()), draw_digit("7"))
+    default, *_ = check_answer(client.predict(seven, api_name="/predict"))
+    assert trace["model"]["name"] == name
     # Another network gives other probabilities for the same drawing.
-    assert confidences != {c["label"]: c["confidence"] for c in default["confidences"]}
+    assert label["confidences"] != default["confidences"]
     if name != "rnn64":  # the plain RNN, trained as published, is barely better than chance
         assert label["label"] == "7"
 
@@ -66,12 +89,9 @@ def test_unknown_model_is_a_clear_error(client, tmp_path):
         client.predict({"composite": upload(tmp_path, draw_digit("7"))}, "gpt", api_name="/predict")
 
 
-def test_drawn_digit_returns_label_and_every_view(client, tmp_path):
-    seven = upload(tmp_path, draw_digit("7"))
-    label, status = check_views(client.predict({"background": None, "layers": [], "composite": seven},
-                                               api_name="/predict"))
-    assert label["label"] == "7"
-    assert "7" in status
+def test_a_plain_image_file_as_the_drawing_is_read_as_the_composite(client, tmp_path):
+    label, trace, status = client.predict(upload(tmp_path, draw_digit("7")), api_name="/predict")
+    assert label["label"] == "7" and trace is not None and "7" in status
 
 
 def test_full_sketchpad_value_with_layers(client, tmp_path):
@@ -82,17 +102,15 @@ def test_full_sketchpad_value_with_layers(client, tmp_path):
     composite = draw_digit("4")
     value = {"background": upload(tmp_path, background, "bg.png"), "layers": [upload(tmp_path, layer, "layer.png")],
              "composite": upload(tmp_path, composite, "composite.png")}
-    label, _ = check_views(client.predict(value, api_name="/predict"))
+    label, _, _ = check_answer(client.predict(value, api_name="/predict"))
     assert label["label"] == "4"
 
 
 def test_empty_canvas_gives_no_prediction(client, tmp_path):
     blank = upload(tmp_path, np.full((300, 300, 3), 255, np.uint8))
-    label, model_input, hidden, belief, gates, status = client.predict(
-        {"background": None, "layers": [], "composite": blank}, api_name="/predict")
+    label, trace, status = client.predict({"background": None, "layers": [], "composite": blank}, api_name="/predict")
     assert not label or not label.get("confidences")
-    assert model_input is hidden is belief is gates is None
-    assert status == EMPTY_STATUS
+    assert trace is None and status == EMPTY_STATUS
 
 
 @pytest.mark.parametrize("name, content", [
@@ -108,7 +126,7 @@ def test_bad_input_is_a_clear_error_and_the_server_keeps_answering(client, tmp_p
         path.write_bytes(content)
     with pytest.raises(AppError, match="Could not read the drawing"):
         client.predict({"background": None, "layers": [], "composite": handle_file(str(path))}, api_name="/predict")
-    label, _ = check_views(client.predict({"composite": upload(tmp_path, draw_digit("0"))}, api_name="/predict"))
+    label, _, _ = check_answer(client.predict({"composite": upload(tmp_path, draw_digit("0"))}, api_name="/predict"))
     assert label["label"] == "0"
 
 
@@ -119,7 +137,7 @@ def test_readme_client_example_runs(app, tmp_path):
     proc = subprocess.run([sys.executable, "-c", example.replace("http://127.0.0.1:7860/", app.url)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1].startswith("7 It reads a **7**")
+    assert proc.stdout.strip().splitlines()[-1].startswith("7 (2, 1, 28, 128) It reads a **7**")
 
 
 def test_predictor_says_when_it_is_unsure():
@@ -127,9 +145,31 @@ def test_predictor_says_when_it_is_unsure():
     with torch.no_grad():
         model.head.weight.zero_()
         model.head.bias.zero_()  # every digit equally likely
-    label, *_, status = Predictor(model).predict(draw_digit("2"))
+    label, trace, status = Predictor(model).predict(draw_digit("2"))
     assert max(label.values()) == pytest.approx(0.1)
-    assert status.startswith("**Not sure**")
+    assert status.startswith("**Not sure**") and trace["unsure"] and trace["decision_row"] is None
+
+
+def test_the_unsure_threshold_is_the_models_own():
+    model = load_model()
+    label, *_ = Predictor(model).predict(draw_digit("7"))
+    model.metadata = {**model.metadata, "unsure_below": max(label.values()) + 0.01}  # just above its answer
+    assert Predictor(model).predict(draw_digit("7"))[2].startswith("**Not sure**")
+
+
+def test_decision_row_is_where_the_answer_stays_above_one_half():
+    assert decision_row(np.array([0.1] * 5 + [0.6] * 3 + [0.4] + [0.9] * 19)) == 10  # after the dip at row 9
+    assert decision_row(np.full(28, 0.9)) == 1
+    assert decision_row(np.array([0.9] * 27 + [0.5])) is None  # not above one half at the end
+
+
+def test_status_says_an_8_and_what_the_backward_half_saw():
+    facts = {"directions": 2}
+    r = {"probs": [0.01] * 8 + [0.91, 0.0], "unsure": False, "decision_row": 12, "model": facts}
+    assert status(r).startswith("It reads an **8** (91% sure); P(8) stays above one half from row 12 on")
+    assert "backward half has read rows 28 to 12" in status(r)
+    unsure = {**r, "probs": [0.0] * 3 + [0.3] + [0.0] * 4 + [0.45, 0.25], "unsure": True}
+    assert status(unsure).startswith("**Not sure**: maybe an 8 (45%) or a 3 (30%)")
 
 
 def test_predictor_switches_models_and_describes_each():
@@ -146,6 +186,29 @@ def test_predictor_switches_models_and_describes_each():
         predictor.predict(drawing, "gpt")
 
 
+def test_the_page_compares_two_models_and_says_when_both_are_the_same():
+    predictor = Predictor({name: load_model(PRESETS[name].weights_path()) for name in ("lstm64", "bilstm64")})
+    url = data_url(draw_digit("7"))
+    both = predictor.predict_canvas(url, "lstm64", "bilstm64")
+    assert both["main"]["model"]["name"] == "lstm64" and both["other"]["model"]["name"] == "bilstm64"
+    assert both["other"]["model"]["directions"] == 2 and both["other"]["label"] == 7
+    same = predictor.predict_canvas(url, "lstm64", "lstm64")
+    assert same["other"] is None and "already the model shown" in same["note"]
+    assert predictor.predict_canvas("", "lstm64")["main"] is None
+
+
+def test_weights_given_on_the_command_line_are_served_even_with_a_presets_name(tmp_path):
+    """`python -m demo --weights my/lstm64.pt` serves that file, not the committed preset."""
+    mine = tmp_path / "lstm64.pt"
+    shutil.copy(PRESETS["lstm64"].weights_path("default"), mine)  # another lstm64 than the preset's
+    models = load_models(mine)
+    assert next(iter(models)) == "lstm64"
+    served, preset = models["lstm64"], load_model(PRESETS["lstm64"].weights_path())
+    assert torch.equal(served.head.weight, load_model(mine).head.weight)
+    assert not torch.equal(served.head.weight, preset.head.weight)
+    assert "lstm64.default-recipe" in models and "bilstm64" in models
+
+
 def test_app_without_presets_offers_one_model():
     with running_app("--no-presets") as app:
         from gradio_client import Client
@@ -154,22 +217,18 @@ def test_app_without_presets_offers_one_model():
         assert model["parameter_default"] == "default" and "lstm64" not in model["python_type"]["type"]
 
 
-def test_uploads_and_pictures_are_deleted_after_keep_files_seconds(tmp_path, monkeypatch):
+def test_uploads_are_deleted_after_keep_files_seconds(tmp_path, monkeypatch):
     from gradio_client import Client
     cache = tmp_path / "gradio-cache"
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))  # the app's cache of uploads and pictures
     with running_app("--no-presets", "--keep-files", "2") as app:
         client = Client(app.url, verbose=False, download_files=False)
-        _, model_input, *_ = client.predict({"composite": upload(tmp_path, draw_digit("7"))}, api_name="/predict")
-        picture = urllib.request.urlopen(model_input["url"], timeout=5)
-        assert picture.status == 200 and picture.read(8) == b"\x89PNG\r\n\x1a\n"
-        assert len(list(cache.rglob("*.png"))) >= 5  # the upload and four pictures
+        client.predict({"composite": upload(tmp_path, draw_digit("7"))}, api_name="/predict")
+        assert len(list(cache.rglob("*.png"))) >= 1  # the upload
         deadline = time.time() + 20
         while list(cache.rglob("*.png")):  # gone within a few rounds of the 2-second sweep
             assert time.time() < deadline, f"never deleted: {list(cache.rglob('*.png'))}"
             time.sleep(0.5)
-        with pytest.raises(urllib.error.HTTPError):
-            urllib.request.urlopen(model_input["url"], timeout=5)
 
 
 def test_share_without_network_says_so_and_serves_locally():
@@ -179,3 +238,10 @@ def test_share_without_network_says_so_and_serves_locally():
             assert time.time() < deadline, app.output()
             time.sleep(0.5)
         assert urllib.request.urlopen(app.url, timeout=5).status == 200
+
+
+def test_use_via_api_example_sends_a_local_drawing(app):
+    """The "Use via API" page's example: no photo fetched from the internet."""
+    info = json.loads(urllib.request.urlopen(app.url + "gradio_api/info", timeout=10).read())
+    example = json.dumps(info["named_endpoints"]["/predict"]["parameters"][0]["example_input"])
+    assert "http" not in example and "seven.png" in example

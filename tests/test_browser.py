@@ -1,49 +1,129 @@
-"""A real browser: headless Debian chromium, driven by Playwright, draws a digit with the
-mouse on the page, waits for the prediction and the heatmap, clears, and saves a screenshot."""
-import pytest
+"""A real browser: headless Debian chromium, driven by Playwright, draws on the page with the
+mouse (desktop) and with touch (a 390x844 phone), and checks the views the browser draws
+from the trace data: hover values equal the Python trace's, the row cursor, the unit chart,
+tabs, the model selector, the comparison, the stale notice, and no console errors."""
+import re
 
+import numpy as np
+import pytest
+import torch
+
+from model import load_model, trace
+from model.preprocess import to_mnist
 from tests.helpers import CHROMIUM_ARGS, ROOT, chromium_or_fail, draw_on_canvas
 
-LABEL = 'h2[data-testid="label-output-value"]'
 SCREENSHOT = ROOT / "tests" / "artifacts" / "page.png"
+STATUS = "#views .status"
+
+
+def console_problems(page):
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: problems.append(f"{msg.type}: {msg.text}")
+            if msg.type == "error" or "Too many arguments" in msg.text else None)
+    return problems
 
 
 @pytest.fixture(scope="module")
-def page(app):
+def browser(app):
     executable = chromium_or_fail(pytest)
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(app.url)
-        page.wait_for_selector("#canvas canvas")
-        yield page
+        yield browser
         browser.close()
-        assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(scope="module")
+def page(browser, app):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    problems = console_problems(page)
+    page.goto(app.url)
+    page.wait_for_selector("#canvas canvas")
+    yield page
+    page.close()
+    assert not problems, f"errors in the browser console: {problems}"
+
+
+def wait_for_answer(page, text):
+    """Until the status says `text` and the views have not been redrawn for 400 ms (the last
+    answer, not one sent while drawing, is on the page)."""
+    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.includes({text!r})", timeout=15_000)
+    page.wait_for_function("performance.now() - window.__viewsDrawnAt > 400", timeout=15_000)
+
+
+def panel(page, title_start):
+    """The .plot of the panel whose title starts with `title_start`."""
+    titles = page.locator("#views .panel figcaption").all_inner_texts()
+    return page.locator("#views .plot").nth(next(i for i, t in enumerate(titles) if t.startswith(title_start)))
+
+
+def hover_cell(page, plot, row, column, columns):
+    box = plot.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * (column + 0.5) / columns, box["y"] + box["height"] * (row + 0.5) / 28)
+    return page.inner_text("#views .readout")
 
 
 def test_page_is_ready_to_draw_and_says_draw_a_digit(page):
-    assert "Draw a digit" in page.inner_text("#status")
-    assert page.locator(LABEL).count() == 0  # no prediction for an empty canvas
+    assert "Draw a digit" in page.inner_text(STATUS)
+    assert page.locator("#views .panel").count() == 0  # no views for an empty canvas
 
 
-def test_drawing_with_the_mouse_predicts_and_shows_every_view(page):
+def test_drawing_with_the_mouse_draws_every_view_and_hover_reads_the_traces_values(page):
     draw_on_canvas(page, digit="7")
-    page.wait_for_selector(LABEL, timeout=15_000)
-    page.wait_for_function(f"document.querySelector('{LABEL}').innerText.trim() === '7'", timeout=15_000)
-    for view in ("#model-input", "#hidden-heatmap"):
-        img = page.wait_for_selector(f"{view} img", timeout=15_000)
-        page.wait_for_function("img => img.complete && img.naturalWidth > 200", arg=img)
-    assert "7" in page.inner_text("#status")
-    page.get_by_role("tab", name="Gates and memory").click()
-    gates = page.wait_for_selector("#gates img", timeout=15_000)
-    page.wait_for_function("img => img.complete && img.naturalWidth > 200", arg=gates)
-    page.get_by_role("tab", name="Hidden state per row").click()
-    page.wait_for_timeout(300)
+    wait_for_answer(page, "It reads a 7")
+    titles = page.locator("#views .panel figcaption").all_inner_texts()
+    assert titles == ["input rows", "layer 1 |h_t|", "layer 2 |h_t|", "change of h"]
+    # What the browser shows is the model's own trace of what the canvas sent.
+    drawing = page.evaluate("document.querySelector('#canvas canvas').toDataURL('image/png')")
+    model = load_model()
+    with torch.inference_mode():
+        expected = trace(model, torch.from_numpy(to_mnist(drawing))[None]).hidden[:, 0, 0].numpy()  # (layer, row, unit)
+    for layer, row, unit in [(0, 9, 5), (1, 14, 100), (1, 27, 37)]:
+        text = hover_cell(page, panel(page, f"layer {layer + 1} |h_t|"), row, unit, 128)
+        assert text.startswith(f"layer {layer + 1} |h_t|, row {row + 1}, unit {unit + 1}: |h| = "), text
+        assert float(text.rsplit("= ", 1)[1]) == pytest.approx(abs(expected[layer, row, unit]), abs=0.01)
+        # Linked views: the hovered row is highlighted in every panel.
+        tops = page.eval_on_selector_all("#views .hl", "els => els.map(e => e.style.top)")
+        assert len(tops) == 4 and all(float(top[:-1]) == pytest.approx(row / 28 * 100, abs=1e-3) for top in tops)
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_signed_h_and_unit_order_change_the_heatmap(page):
+    plot = panel(page, "layer 2 |h_t|")
+    before = plot.locator("canvas").evaluate("c => c.toDataURL()")
+    page.check("#views .signed")
+    signed = panel(page, "layer 2 h_t")
+    assert signed.locator("canvas").evaluate("c => c.toDataURL()") != before
+    assert "-1" in page.locator("#views .panel").nth(2).inner_text()
+    page.uncheck("#views .signed")
+    page.select_option("#views .order", "peak")
+    assert "by peak row" in page.locator("#views .panel").nth(1).inner_text()
+    page.select_option("#views .order", "index")
+
+
+def test_row_cursor_moves_with_arrow_keys_and_play(page):
+    page.focus("#views .panels")
+    for _ in range(3):
+        page.keyboard.press("ArrowUp")
+    assert page.inner_text("#views .row-out").startswith("row 25")
+    assert float(page.eval_on_selector("#views .plot .dim", "e => e.style.top")[:-1]) == pytest.approx(25 / 28 * 100, abs=1e-3)
+    page.click("#views .play")
+    page.wait_for_function("Number(document.querySelector('#views .row').value) < 5", timeout=2000)
+    page.wait_for_function("document.querySelector('#views .row-out').innerText.startsWith('row 28')", timeout=10_000)
+
+
+def test_clicking_a_unit_shows_its_values_over_the_rows(page):
+    plot = panel(page, "layer 2 |h_t|")
+    box = plot.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 36.5 / 128, box["y"] + box["height"] * 0.5)
+    chart = page.locator("#views .unit-chart")
+    chart.wait_for(state="visible")
+    assert chart.locator(".unit-title").inner_text().startswith("Unit 37 of layer 2:")
+    assert chart.locator("polyline").count() == 6  # h, tanh(c) and the four gates
+    page.click("#views .unit-chart .close")
+    chart.wait_for(state="hidden")
 
 
 def pick(page, elem_id, option):
@@ -52,46 +132,121 @@ def pick(page, elem_id, option):
     page.locator(f"#{elem_id}").get_by_role("option", name=option, exact=True).click()
 
 
-def wait_for_picture(page, selector, min_width=200):
-    img = page.wait_for_selector(f"{selector} img", timeout=15_000)
-    page.wait_for_function(f"img => img.complete && img.naturalWidth > {min_width}", arg=img)
-    return img
-
-
-def test_another_model_reads_the_same_drawing_and_two_can_be_compared(page):
-    """Still the 7 drawn above: picking another model re-runs it; a second one is compared."""
-    before = page.get_attribute("#hidden-heatmap img", "src")
+def test_tabs_model_selector_and_comparison(page):
+    page.get_by_role("tab", name="Gates and memory").click()
+    titles = page.locator("#views .panel figcaption").all_inner_texts()
+    assert titles[1:] == ["memory tanh(c_t)", "input gate", "forget gate", "candidate", "output gate"]
+    page.get_by_role("tab", name="Belief by row").click()
+    assert page.locator("#views .panel figcaption").all_inner_texts()[1:] == ["P(digit) after row t", "P(7) by row"]
     pick(page, "model", "bilstm64")
     page.wait_for_function("document.querySelector('#about').innerText.includes('bidirectional LSTM')", timeout=15_000)
-    page.wait_for_function(f"document.querySelector('#hidden-heatmap img').src !== {before!r}", timeout=15_000)
-    assert page.inner_text(LABEL).strip() == "7"
-    page.get_by_role("tab", name="Compare two models").click()
+    page.get_by_role("tab", name="Hidden state").click()
+    page.wait_for_function("[...document.querySelectorAll('#views .panel figcaption')].some(e => e.innerText.includes('backward'))",
+                           timeout=15_000)
+    page.get_by_role("tab", name="Compare models").click()
+    assert "Pick a second model" in page.inner_text("#views .note")
     pick(page, "compare-with", "rnn64")
-    wait_for_picture(page, "#compared", min_width=28 * 10 + 3 * 256)  # input, bilstm64 both ways, rnn64
-    page.locator("#compared").screenshot(path=str(SCREENSHOT.with_name("compare.png")))
-    bilstm = page.get_attribute("#hidden-heatmap img", "src")
+    page.wait_for_function("document.querySelector('#views .note').innerText.includes('rnn64 reads')", timeout=15_000)
+    note = page.inner_text("#views .note")
+    assert note.startswith("bilstm64 reads 7")
+    titles = page.locator("#views .panel figcaption").all_inner_texts()
+    assert "bilstm64: P(digit) after row t" in titles and "rnn64: P(digit) after row t" in titles
+    page.locator("#views .panels").screenshot(path=str(SCREENSHOT.with_name("compare.png")))
+    with page.expect_download() as download:
+        page.click("#views .download")
+    assert download.value.suggested_filename == "compare-view.png"
     pick(page, "model", "default")
     page.wait_for_function("document.querySelector('#about').innerText.includes('2-layer LSTM')", timeout=15_000)
-    page.wait_for_function(f"document.querySelector('#hidden-heatmap img').src !== {bilstm!r}", timeout=15_000)
-    page.get_by_role("tab", name="Hidden state per row").click()
+    page.get_by_role("tab", name="Hidden state").click()
 
 
 def test_clear_resets_every_view(page):
     page.click("#canvas .clear")
-    page.wait_for_function(f"!document.querySelector('{LABEL}')", timeout=15_000)
-    assert "Draw a digit" in page.inner_text("#status")
-    assert page.locator("#hidden-heatmap img").count() == 0
-    assert page.locator("#model-input img").count() == 0
+    wait_for_answer(page, "Draw a digit")
+    assert page.locator("#views .panel").count() == 0
+
+
+def touch(cdp, kind, points):
+    cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)]})
+
+
+def test_a_phone_draws_with_one_finger_and_a_pinch_draws_nothing(browser, app):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    problems = console_problems(page)
+    page.goto(app.url)
+    page.wait_for_selector("#canvas canvas")
+    cdp = context.new_cdp_session(page)
+    box = page.locator("#canvas canvas").bounding_box()
+    at = lambda x, y: (box["x"] + box["width"] * x, box["y"] + box["height"] * y)  # noqa: E731
+    stroke = [at(0.3, 0.2), at(0.5, 0.2), at(0.7, 0.2), at(0.6, 0.5), at(0.5, 0.8)]
+    touch(cdp, "touchStart", stroke[:1])
+    for p in stroke[1:]:
+        touch(cdp, "touchMove", [p])
+        page.wait_for_timeout(30)
+    touch(cdp, "touchEnd", [])
+    wait_for_answer(page, "It reads")
+    assert page.locator("#views .panel").count() == 4
+    # Every view fits the phone's width, and the heatmap starts on the first screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.querySelectorAll('#views .panel')[1].getBoundingClientRect().top") < 844 + 200
+    # Two fingers (a pinch) leave the drawing as it was.
+    before = page.evaluate("document.querySelector('#canvas canvas').toDataURL()")
+    touch(cdp, "touchStart", [at(0.2, 0.6)])
+    touch(cdp, "touchStart", [at(0.2, 0.6), at(0.8, 0.6)])
+    touch(cdp, "touchMove", [at(0.1, 0.7), at(0.9, 0.7)])
+    touch(cdp, "touchEnd", [])
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.querySelector('#canvas canvas').toDataURL()") == before
+    # Tap a cell: its value is read out.
+    plot = page.locator("#views .plot").nth(1)
+    plot.scroll_into_view_if_needed()
+    cell = plot.bounding_box()
+    page.touchscreen.tap(cell["x"] + cell["width"] / 2, cell["y"] + cell["height"] / 2)
+    assert re.search(r"row \d+, unit \d+: \|h\| = \d\.\d\d", page.inner_text("#views .readout"))
+    # The server stops answering (requests hang): the views say they are stale instead of
+    # showing the old answer as if it were the new one.
+    page.route("**/queue/join*", lambda route: None)
+    page.locator("#canvas canvas").scroll_into_view_if_needed()
+    box = page.locator("#canvas canvas").bounding_box()
+    touch(cdp, "touchStart", [at(0.2, 0.9)])
+    touch(cdp, "touchMove", [at(0.8, 0.9)])
+    touch(cdp, "touchEnd", [])
+    page.wait_for_selector("#views .stale", state="visible", timeout=8_000)
+    page.screenshot(path=str(SCREENSHOT.with_name("phone.png")))
+    context.close()
+    assert not problems, problems
+
+
+def test_text_alternatives_and_contrast(page):
+    from tests.helpers import draw_on_canvas as draw
+    draw(page, digit="1")
+    wait_for_answer(page, "It reads")
+    assert page.get_attribute(STATUS, "aria-live") == "polite"
+    labels = page.eval_on_selector_all("#views canvas[role=img]", "els => els.map(e => e.getAttribute('aria-label'))")
+    assert labels and all(label and "row" in label for label in labels)
+    assert page.get_attribute("#views .prediction", "aria-label").startswith("After row 28: ")
+    # Text colours of the views against white: at least 4.5:1.
+    colours = page.eval_on_selector_all("#views p, #views figcaption, #views .cap, #views label",
+                                        "els => els.map(e => getComputedStyle(e).color)")
+    for colour in set(colours):
+        r, g, b = (int(v) / 255 for v in re.findall(r"\d+", colour)[:3])
+        lum = lambda c: c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4  # noqa: E731
+        luminance = 0.2126 * lum(r) + 0.7152 * lum(g) + 0.0722 * lum(b)
+        assert 1.05 / (luminance + 0.05) >= 4.5, colour
+    page.click("#canvas .clear")
+    wait_for_answer(page, "Draw a digit")
 
 
 def test_page_updates_while_the_stroke_is_still_being_drawn(page):
-    """Predictions arrive before the mouse is released (the stretch goal of live drawing)."""
+    """Predictions arrive before the mouse is released (live drawing)."""
     box = page.locator("#canvas canvas").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.2)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.2, steps=10)
     page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.85, steps=10)
-    page.wait_for_selector(LABEL, timeout=15_000)  # the button is still held down
+    wait_for_answer(page, "It reads")  # the button is still held down
     page.mouse.up()
     page.click("#canvas .clear")
-    page.wait_for_function(f"!document.querySelector('{LABEL}')", timeout=15_000)
+    wait_for_answer(page, "Draw a digit")
+    assert np.isfinite(page.evaluate("window.__viewsDrawnAt"))

@@ -6,6 +6,7 @@ attacks are the ones measured there, scaled down to what a test can afford.
 import io
 import json
 import os
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -301,10 +302,12 @@ def test_the_app_sweeps_its_own_folder_under_concurrent_requests(tmp_path, monke
         assert "clean-up failed" not in app.output()
 
 
-def test_the_app_uses_a_cache_folder_of_its_own(server, seven):
-    """Not /tmp/gradio, shared with every other Gradio app on the machine."""
-    result = Client(server.url, verbose=False, download_files=False).predict(
-        {"composite": handle_file(seven)}, api_name="/predict")
-    url = result[1]["url"]
-    assert "/row-lstm-demo/" in url or os.environ.get("GRADIO_TEMP_DIR", "\0") in url
-    assert "/tmp/gradio/" not in url
+def test_the_app_uses_a_cache_folder_of_its_own(server, tmp_path):
+    """Not /tmp/gradio, shared with every other Gradio app on the machine: the upload lands in
+    the app's own folder."""
+    name = f"unique-{time.time_ns()}.png"
+    Client(server.url, verbose=False, download_files=False).predict(
+        {"composite": handle_file(save_png(tmp_path, draw_digit("7"), name))}, api_name="/predict")
+    folder = Path(os.environ.get("GRADIO_TEMP_DIR", cache.FOLDER))
+    assert folder.name != "gradio" and list(folder.rglob(name)), f"{name} not under {folder}"
+    assert not list(Path(tempfile.gettempdir(), "gradio").rglob(name))

@@ -1,0 +1,117 @@
+"""The page's two custom components, each one gr.HTML class with its template, CSS and
+JavaScript together (Gradio's custom HTML component pattern): the drawing canvas, and the
+views of a trace drawn in the browser. No library is fetched: the page works offline."""
+from pathlib import Path
+
+import gradio as gr
+
+HERE = Path(__file__).parent
+# One file per view, each stating its options and data format at the top; the shared
+# helpers first and the wiring last (they run as one js_on_load function).
+VIEW_SCRIPTS = ["views_common.js", "view_hidden.js", "view_belief.js", "view_gates.js", "view_compare.js",
+                "view_unit.js", "views_main.js"]
+
+
+class DrawingCanvas(gr.HTML):
+    """A plain <canvas> to draw on with mouse, pen or one finger; its value is the drawing as a
+    PNG data URL, sent while drawing (at most every 60 ms) and at stroke end (`change`)."""
+
+    TEMPLATE = """
+<div class="pad">
+  <canvas width="280" height="280" role="img" aria-label="drawing canvas: draw a digit with the mouse, a pen or a finger"></canvas>
+  <div class="tools">
+    <button class="clear" type="button">Clear</button>
+    <label>pen <input class="brush" type="range" min="6" max="40" value="18"></label>
+  </div>
+</div>"""
+    CSS = """
+canvas { width: 100%; max-width: 360px; aspect-ratio: 1; border: 2px solid #555; border-radius: 6px;
+         touch-action: none; cursor: crosshair; background: white; display: block; margin: 0 auto; }
+.tools { display: flex; gap: 12px; align-items: center; justify-content: center; margin-top: 6px; }
+.clear { padding: 6px 16px; border: 1px solid #555; border-radius: 4px; background: #f3f3f3; color: #111; cursor: pointer; }
+"""
+
+    def __init__(self, **kwargs):
+        super().__init__(value="", html_template=self.TEMPLATE, css_template=self.CSS,
+                         js_on_load=(HERE / "canvas.js").read_text(), **kwargs)
+
+
+class TraceViews(gr.HTML):
+    """Every view of one reading (demo.reading's JSON), drawn by the browser: the status (a
+    live region), the prediction and the model input, and the tabs Hidden state, Belief by
+    row, Gates and memory, Compare models; hover/tap, row cursor, unit chart, PNG download."""
+
+    TEMPLATE = """
+<div class="views">
+  <p class="status" role="status" aria-live="polite"></p>
+  <p class="stale" role="alert" hidden>These views are out of date: the server has not answered your new drawing yet (is it down?).</p>
+  <div class="summary">
+    <figure class="input-figure"><figcaption>What the model reads (28x28)</figcaption><canvas class="input" width="28" height="28" role="img"></canvas></figure>
+    <div class="prediction" role="img"></div>
+  </div>
+  <div class="tabs" role="tablist">
+    <button role="tab" type="button" data-view="hidden">Hidden state</button>
+    <button role="tab" type="button" data-view="belief">Belief by row</button>
+    <button role="tab" type="button" data-view="gates">Gates and memory</button>
+    <button role="tab" type="button" data-view="compare">Compare models</button>
+  </div>
+  <p class="note" hidden></p>
+  <div class="panels" role="tabpanel" tabindex="0" aria-label="views: arrow keys move the row cursor"></div>
+  <div class="controls">
+    <button class="play" type="button">Play</button>
+    <input class="row" type="range" min="1" max="28" value="28" aria-label="row cursor (rows 1 to 28)">
+    <output class="row-out">row 28</output>
+    <label>units <select class="order"><option value="index">by index</option><option value="peak">by peak row</option></select></label>
+    <label><input class="signed" type="checkbox"> signed h_t</label>
+    <button class="download" type="button">Download PNG</button>
+  </div>
+  <p class="readout">Hover or tap a cell to read its value; click a unit to follow it.</p>
+  <div class="unit-chart" hidden></div>
+</div>"""
+    CSS = """
+.views { color: #111; font-size: 14px; --row: clamp(8px, 1.1vw, 14px); }
+.views.is-stale .panels, .views.is-stale .summary { opacity: 0.45; }
+.status { font-size: 16px; min-height: 1.5em; margin: 0 0 6px; }
+.stale { background: #fff3cd; color: #5c4400; padding: 4px 8px; border-radius: 4px; }
+.summary { display: flex; gap: 12px; align-items: flex-start; }
+.input-figure { margin: 0; }
+.input-figure figcaption { font-size: 12px; margin-bottom: 2px; }
+.input { width: 112px; height: 112px; image-rendering: pixelated; border: 1px solid #888; display: block; }
+.prediction { flex: 1; min-width: 120px; }
+.after { font-size: 12px; margin: 0 0 2px; }
+.pbar { display: flex; align-items: center; gap: 6px; height: 15px; font-size: 12px; }
+.pbar i { display: block; height: 11px; background: #4a6fa5; min-width: 1px; }
+.pbar.top i { background: #b2182b; }
+.pbar .digit { width: 1ch; font-weight: bold; }
+.tabs { display: flex; flex-wrap: wrap; gap: 4px; margin: 10px 0 6px; }
+.tabs button { padding: 6px 10px; border: 1px solid #666; border-radius: 4px 4px 0 0; background: #f3f3f3; color: #111; font-size: 14px; cursor: pointer; }
+.tabs button[aria-selected=true] { background: #fff; border-bottom-color: #fff; font-weight: bold; }
+.note { margin: 4px 0; }
+.panels { display: flex; flex-wrap: wrap; gap: 10px 12px; align-items: flex-start; outline-offset: 2px; }
+.rownums { font-size: 12px; width: 22px; }
+.rownums b { display: block; height: 34px; font-weight: normal; }
+.rownums div { display: grid; grid-template-rows: repeat(28, var(--row)); line-height: var(--row); font-size: 12px; }
+.panel { margin: 0; flex: 1 1 110px; min-width: 90px; max-width: 340px; }
+.panel figcaption { font-size: 12px; height: 34px; overflow: hidden; line-height: 16px; }
+.plot { position: relative; height: calc(28 * var(--row)); cursor: crosshair; touch-action: none; }
+.plot canvas { width: 100%; height: 100%; image-rendering: pixelated; display: block; border: 1px solid #bbb; box-sizing: border-box; }
+.dim { position: absolute; left: 0; right: 0; bottom: 0; background: rgba(255, 255, 255, 0.72); pointer-events: none; }
+.hl { position: absolute; left: -2px; right: -2px; height: calc(100% / 28); outline: 2px solid #e08214; pointer-events: none; }
+.mark { position: absolute; left: 0; right: 0; border-top: 2px dashed #111; pointer-events: none; }
+.cbar { display: flex; align-items: center; gap: 4px; font-size: 12px; margin-top: 3px; }
+.cbar i { flex: 1; height: 8px; display: block; border: 1px solid #999; }
+.cbar .bar-scale { background: linear-gradient(to right, #d6604d, #d6604d); }
+.cap { font-size: 12px; margin: 2px 0 0; }
+.controls { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-top: 8px; font-size: 14px; }
+.controls button { padding: 6px 12px; border: 1px solid #555; border-radius: 4px; background: #f3f3f3; color: #111; cursor: pointer; }
+.controls .row { flex: 1; min-width: 140px; }
+.readout { font-family: monospace; font-size: 13px; min-height: 1.4em; }
+.unit-chart { position: relative; max-width: 420px; border: 1px solid #999; border-radius: 6px; padding: 6px; }
+.unit-chart svg { width: 100%; font-size: 10px; }
+.unit-chart .close { position: absolute; right: 6px; top: 4px; border: none; background: none; font-size: 18px; cursor: pointer; }
+.legend { font-size: 12px; }
+"""
+
+    def __init__(self, **kwargs):
+        script = "\n".join((HERE / name).read_text() for name in VIEW_SCRIPTS)
+        super().__init__(value=None, html_template=self.TEMPLATE, css_template=self.CSS, js_on_load=script, **kwargs)

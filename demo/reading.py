@@ -1,0 +1,103 @@
+"""One drawing read by one model, as data: what the page draws and the `predict` API returns.
+
+`reading(image, row_trace, model, name)` packs a per-row trace into one JSON-able dict that
+the browser draws (demo/views_*.js) and an API client decodes. Arrays are quantised to one
+byte per value over a stated range and base64-encoded, so a whole trace is a few tens of KB:
+
+    {"shape": [layer, direction, row, unit], "lo": -1.0, "hi": 1.0, "data": "<base64 uint8>"}
+    value = lo + byte / 255 * (hi - lo)        (error at most (hi - lo) / 510)
+
+Fields: `probs` (10 floats, exact), `label`, `confidence`, `unsure`, `decision_row`,
+`input` (28x28 in [0, 1]), `belief` (row, class: the head applied after each row), `hidden`
+(signed h_t, every layer and direction), `memory` (tanh(c_t), LSTM only, else null),
+`gates` (name -> array, every layer and direction: see model.GATE_NAMES), `model` (facts).
+Rows are 0-based in the arrays; `decision_row` and every text say rows 1..28.
+"""
+import base64
+
+import numpy as np
+
+from model import RowClassifier, RowTrace
+
+UNSURE_BELOW = 0.6  # the default "not sure" threshold when a model records none
+FORMAT = "row-trace-v1"
+
+
+def packed(values: np.ndarray, lo: float, hi: float) -> dict:
+    """An array as bytes over [lo, hi] (see the module docstring)."""
+    q = np.round((np.clip(values, lo, hi) - lo) / (hi - lo) * 255).astype(np.uint8)
+    return {"shape": list(q.shape), "lo": lo, "hi": hi, "data": base64.b64encode(q.tobytes()).decode()}
+
+
+def unpacked(array: dict) -> np.ndarray:
+    """The inverse of `packed`, for API clients and tests."""
+    q = np.frombuffer(base64.b64decode(array["data"]), np.uint8).reshape(array["shape"])
+    return array["lo"] + q.astype(np.float32) / 255 * (array["hi"] - array["lo"])
+
+
+def decision_row(answer_per_row: np.ndarray) -> int | None:
+    """The row (1..28) from which the answer's probability stays above one half to the end,
+    or None when it ends at or below one half."""
+    above = answer_per_row > 0.5
+    if not above[-1]:
+        return None
+    below = np.flatnonzero(~above)
+    return int(below[-1]) + 2 if len(below) else 1
+
+
+def unsure_below(model: RowClassifier) -> float:
+    """The model's own "not sure" threshold (calibrated per model in training), else 0.6."""
+    return float(model.metadata.get("unsure_below", UNSURE_BELOW))
+
+
+def a_digit(digit: int) -> str:
+    return f"an {digit}" if digit == 8 else f"a {digit}"
+
+
+def status(r: dict) -> str:
+    """One line for the page and the API: the answer, how sure, and from which row."""
+    first, second = np.argsort(r["probs"])[::-1][:2]
+    if r["unsure"]:
+        return (f"**Not sure**: maybe {a_digit(first)} ({r['probs'][first]:.0%}) or {a_digit(second)} "
+                f"({r['probs'][second]:.0%}). Try drawing it larger or more clearly.")
+    text = f"It reads {a_digit(first).replace(' ', ' **')}** ({r['probs'][first]:.0%} sure)"
+    row = r["decision_row"]
+    if row is None:
+        return text + "."
+    text += f"; P({first}) stays above one half from row {row} on"
+    if r["model"]["directions"] == 2:
+        text += f" (by then its backward half has read rows 28 to {row})"
+    return text + "."
+
+
+def model_facts(model: RowClassifier, name: str) -> dict:
+    config = model.config
+    return {"name": name, "cell": config.cell, "layers": config.num_layers, "directions": config.directions,
+            "units": config.hidden_size, "about": config.describe(), "parameters": model.num_params(),
+            "unsure_below": unsure_below(model)}
+
+
+def reading(image: np.ndarray, row_trace: RowTrace, model: RowClassifier, name: str) -> dict:
+    """Everything the views show for one 28x28 image and its trace (first image of the batch)."""
+    probs_per_row = row_trace.probs_per_row[0].numpy()
+    probs = probs_per_row[-1]
+    label = int(probs.argmax())
+    per_image = lambda t: t[:, :, 0].numpy()  # noqa: E731  (layer, direction, row, unit)
+    facts = model_facts(model, name)
+    result = {
+        "format": FORMAT,
+        "model": facts,
+        "probs": [round(float(p), 5) for p in probs],
+        "label": label,
+        "confidence": round(float(probs[label]), 5),
+        "unsure": bool(probs[label] < facts["unsure_below"]),
+        "decision_row": decision_row(probs_per_row[:, label]),
+        "input": packed(image, 0.0, 1.0),
+        "belief": packed(probs_per_row, 0.0, 1.0),
+        "hidden": packed(per_image(row_trace.hidden), -1.0, 1.0),
+        "memory": packed(np.tanh(per_image(row_trace.cell)), -1.0, 1.0) if row_trace.cell is not None else None,
+        "gates": {gate: packed(per_image(values), -1.0 if gate == "candidate" else 0.0, 1.0)
+                  for gate, values in row_trace.gates.items()},
+    }
+    result["status"] = status(result)
+    return result

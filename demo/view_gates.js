@@ -1,0 +1,21 @@
+// View "Gates and memory", top layer, each direction: an LSTM's memory tanh(c_t) (-1..1) and
+// its gates (input, forget, output 0..1 = closed..open; candidate -1..1); a GRU's reset,
+// update (0..1) and candidate (-1..1); a plain RNN has no gates: its signed h_t.
+// Data: reading.memory, reading.gates[name], reading.hidden (layer, direction, row, unit).
+function gatesPanels(r) {
+  const hidden = decode(r.hidden), [L, D, , U] = hidden.shape, layer = L - 1, panels = [];
+  const memory = decode(r.memory), gates = Object.entries(r.gates).map(([name, a]) => [name, decode(a)]);
+  for (let d = 0; d < D; d++) {
+    const way = D > 1 ? (d ? " backward" : " forward") : "", order = unitOrder(hidden, layer, d);
+    const unitPanel = (title, values, lo, caption, name) => ({title: title + way, caption, values, columns: U, lo, hi: 1,
+      colours: lo < 0 ? "diverging" : "sequential", name, label: (u) => `unit ${u + 1}`, unit: {layer, direction: d}, order});
+    if (memory) panels.push(unitPanel("memory tanh(c_t)", slice(memory, layer, d), -1, "-1..1", "tanh(c)"));
+    for (const [name, a] of gates)
+      panels.push(unitPanel(`${name} gate`.replace("candidate gate", "candidate"), slice(a, layer, d), a.lo,
+                            a.lo < 0 ? "-1..1" : "0 = closed, 1 = open", name));
+    if (!gates.length) panels.push(unitPanel(`layer ${layer + 1} h_t (no gates)`, slice(hidden, layer, d), -1, "-1..1", "h"));
+  }
+  return panels;
+}
+
+const gatesView = {title: "Gates and memory", panels: (data) => gatesPanels(data.main)};

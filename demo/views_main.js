@@ -1,0 +1,161 @@
+// Wires the views (runs last): the prediction and the model input, the tabs, the row
+// cursor (slider, arrow keys, Play), hover/tap read-out linked across views, the unit
+// chart, unit order, signed h_t, PNG download, and "stale" while the server is silent.
+// Data: props.value = {main, other, note, status} from the page's `draw` event (or null).
+const $ = (selector) => element.querySelector(selector);
+const VIEWS = {hidden: hiddenView, belief: beliefView, gates: gatesView, compare: compareView};
+
+function markdown(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
+}
+
+function renderSummary() {
+  const r = state.data && state.data.main;
+  $(".status").innerHTML = markdown(state.data ? state.data.status : "**Draw a digit** (0-9) in the box: the views update while you draw.");
+  const input = $(".input"), ctx = input.getContext("2d"), image = ctx.createImageData(28, 28);
+  const pixels = r ? decode(r.input).values : new Float32Array(784);
+  for (let i = 0; i < 784; i++) {
+    const shown = Math.floor(i / 28) < state.cursor, v = Math.round(pixels[i] * 255);
+    image.data.set(shown ? [v, v, v, 255] : [v / 4 + 60, v / 4 + 60, v / 4 + 60, 255], i * 4);
+  }
+  ctx.putImageData(image, 0, 0);
+  input.setAttribute("aria-label", r ? `The 28x28 image the model reads; rows 1 to ${state.cursor} shown.` : "Empty: nothing drawn yet.");
+  const bars = $(".prediction");
+  if (!r) { bars.innerHTML = ""; bars.setAttribute("aria-label", "No prediction yet."); return; }
+  const belief = decode(r.belief).values, row = state.cursor - 1;
+  const probs = [...Array(10).keys()].map((d) => belief[row * 10 + d]);
+  const top = probs.indexOf(Math.max(...probs));
+  bars.innerHTML = `<p class="after">P(digit) after row ${state.cursor}</p>` + probs.map((p, d) =>
+    `<div class="pbar${d === top ? " top" : ""}"><span class="digit">${d}</span><i style="width:${(100 * p).toFixed(1)}%"></i>` +
+    `<span class="pct">${Math.round(100 * p)}%</span></div>`).join("");
+  bars.setAttribute("aria-label", `After row ${state.cursor}: ${top} at ${Math.round(100 * probs[top])}%.`);
+}
+
+function renderView() {
+  const data = state.data, view = VIEWS[state.tab], box = $(".panels");
+  element.querySelectorAll("[role=tab]").forEach((t) => t.setAttribute("aria-selected", t.dataset.view === state.tab));
+  state.panels = data && data.main ? view.panels(data) : [];
+  $(".note").textContent = data && data.main && view.note ? view.note(data) : "";
+  $(".note").hidden = !$(".note").textContent;
+  if (!state.panels.length) { box.innerHTML = data && data.main ? "" : "<p class='empty'>The views appear when you draw.</p>"; return; }
+  const r = data.main, input = {title: "input rows", caption: "28 pixels per row", values: decode(r.input).values, columns: 28,
+    lo: 0, hi: 1, colours: "greys", name: "pixel", label: (c) => `pixel ${c + 1}`};
+  state.panels.unshift(input);
+  const numbers = [...Array(ROWS).keys()].map((t) => `<span>${t % 3 === 0 ? t + 1 : ""}</span>`).join("");
+  box.innerHTML = `<div class="rownums" aria-hidden="true"><b>row</b><div>${numbers}</div></div>` + state.panels.map(panelHTML).join("");
+  box.querySelectorAll(".panel").forEach((figure, i) => {
+    paint(figure.querySelector("canvas"), state.panels[i]);
+    const plot = figure.querySelector(".plot");
+    const show = (event) => {
+      const cell = cellAt(i, event);
+      state.hoverRow = cell.row;
+      $(".readout").textContent = state.panels[i].title + ", " + cell.text;
+      renderRows();
+      return cell;
+    };
+    plot.addEventListener("pointermove", show);
+    plot.addEventListener("pointerdown", (event) => {
+      const cell = show(event), p = state.panels[i];
+      if (p.unit) {
+        state.unit = {...p.unit, unit: p.order[cell.column], model: p.model};
+        renderUnit();
+      }
+    });
+    plot.addEventListener("pointerleave", () => { state.hoverRow = null; renderRows(); });
+  });
+  renderRows();
+}
+
+// Rows: the highlighted row (hover, else the cursor), rows past the cursor dimmed, the decision row marked.
+function renderRows() {
+  const r = state.data && state.data.main, decide = r && r.decision_row;
+  const row = state.hoverRow !== null ? state.hoverRow : state.cursor - 1;
+  element.querySelectorAll(".plot").forEach((plot) => {
+    plot.querySelector(".hl").style.top = `${row / ROWS * 100}%`;
+    plot.querySelector(".dim").style.top = `${state.cursor / ROWS * 100}%`;
+    const mark = plot.querySelector(".mark");
+    mark.hidden = !decide;
+    if (decide) mark.style.top = `${(decide - 1) / ROWS * 100}%`;
+  });
+  $(".row-out").textContent = `row ${state.cursor}` + (decide ? ` \u00b7 decides at row ${decide}` : "");
+}
+
+function renderUnit() {
+  const box = $(".unit-chart"), data = state.data;
+  if (!state.unit || !data || !data.main) { box.hidden = true; return; }
+  const r = state.unit.model && data.other && state.unit.model === data.other.model.name ? data.other : data.main;
+  if (state.unit.layer >= r.model.layers || state.unit.unit >= r.model.units) { box.hidden = true; return; }
+  box.hidden = false;
+  box.innerHTML = `<button class="close" type="button" aria-label="close the unit chart">\u00d7</button>` + unitChart(r, state.unit);
+  box.querySelector(".close").addEventListener("click", () => { state.unit = null; renderUnit(); });
+}
+
+function setCursor(row) {
+  state.cursor = Math.min(ROWS, Math.max(1, row));
+  $(".row").value = state.cursor;
+  renderSummary();
+  renderRows();
+  const line = element.querySelector(".unit-cursor");
+  if (line) renderUnit();
+}
+
+let playing = null;
+function play() {
+  if (playing) { clearInterval(playing); playing = null; $(".play").textContent = "Play"; return; }
+  setCursor(1);
+  $(".play").textContent = "Pause";
+  playing = setInterval(() => { if (state.cursor >= ROWS) play(); else setCursor(state.cursor + 1); }, 150);
+}
+
+function download() {
+  const figures = [...element.querySelectorAll(".panel")];
+  if (!figures.length) return;
+  const rowPx = 10, top = 24, widths = figures.map((f) => Math.max(80, f.querySelector("canvas").width * (f.querySelector("canvas").width <= 40 ? 2 : 4)));
+  const out = document.createElement("canvas");
+  out.width = widths.reduce((a, b) => a + b + 12, 30);
+  out.height = top + ROWS * rowPx + 8;
+  const ctx = out.getContext("2d");
+  ctx.fillStyle = "white"; ctx.fillRect(0, 0, out.width, out.height);
+  ctx.imageSmoothingEnabled = false; ctx.fillStyle = "#222"; ctx.font = "12px sans-serif";
+  for (let t = 0; t < ROWS; t += 3) ctx.fillText(String(t + 1), 4, top + t * rowPx + 9);
+  let x = 30;
+  figures.forEach((f, i) => {
+    ctx.fillText(state.panels[i].title, x, 14);
+    ctx.drawImage(f.querySelector("canvas"), x, top, widths[i], ROWS * rowPx);
+    x += widths[i] + 12;
+  });
+  const link = document.createElement("a");
+  link.href = out.toDataURL("image/png");
+  link.download = `${state.tab}-view.png`;
+  link.click();
+}
+
+element.querySelectorAll("[role=tab]").forEach((tab) => tab.addEventListener("click", () => { state.tab = tab.dataset.view; renderView(); }));
+$(".row").addEventListener("input", (event) => setCursor(Number(event.target.value)));
+$(".play").addEventListener("click", play);
+$(".download").addEventListener("click", download);
+$(".order").addEventListener("change", (event) => { state.order = event.target.value; renderView(); });
+$(".signed").addEventListener("change", (event) => { state.signed = event.target.checked; renderView(); });
+$(".panels").addEventListener("keydown", (event) => {
+  const step = {ArrowUp: -1, ArrowDown: 1, ArrowLeft: -1, ArrowRight: 1}[event.key];
+  if (!step) return;
+  event.preventDefault();
+  setCursor(state.cursor + step);
+});
+window.addEventListener("drawing-sent", () => { state.sentAt = state.sentAt || performance.now(); });
+setInterval(() => {
+  const stale = state.sentAt !== null && performance.now() - state.sentAt > 3000;
+  $(".stale").hidden = !stale;
+  element.querySelector(".views").classList.toggle("is-stale", stale);
+}, 500);
+
+function update() {
+  state.data = props.value && typeof props.value === "object" ? props.value : null;
+  state.sentAt = null;
+  renderSummary();
+  renderView();
+  renderUnit();
+  window.__viewsDrawnAt = performance.now();  // read by benchmarks/browser_latency.py
+}
+watch("value", update);
+update();
