@@ -22,7 +22,7 @@ Targets (issue #11): 32 students 0 errors, p95 <= 250 ms, >= 6 answers/s each wh
 drawing; 100 students 0 errors, p95 <= 1 s.
 
     .venv/bin/python -m benchmarks.classroom [--students 1 8 32 100] [--seconds 20]
-        [--url http://127.0.0.1:7860/ [--server-pid PID]]
+        [--url http://127.0.0.1:7860/ [--server-pid PID [PID ...]]]
 
 Without --url it starts `python -m demo` on 127.0.0.1 at a free port (and stops it).
 """
@@ -240,19 +240,28 @@ class Student:
 
 
 async def classroom(page: Page, students: int, seconds: float, digits: list[Digit]) -> list[Student]:
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(60.0), limits=limits) as http:
+    # One HTTP client (connections and cookie jar) per student, as one browser each: behind a
+    # balancer that pins a session by cookie (deploy/), students spread over the replicas.
+    async with contextlib.AsyncExitStack() as stack:
         rng = random.Random(students)
-        class_ = [Student(page, http, digits, random.Random(rng.random())) for _ in range(students)]
+        class_ = [Student(page, await stack.enter_async_context(httpx.AsyncClient(timeout=httpx.Timeout(60.0))),
+                          digits, random.Random(rng.random())) for _ in range(students)]
         stop = time.perf_counter() + seconds
         await asyncio.wait_for(asyncio.gather(*(s.draw(stop) for s in class_)), timeout=seconds + 120)
     return class_
 
 
-def measure(page: Page, students: int, seconds: float, digits: list[Digit], server_pid=None) -> dict:
-    cpu_before, client_before = cpu_seconds(server_pid) if server_pid else None, cpu_seconds(os.getpid())
+def total_cpu(pids) -> float | None:
+    """CPU seconds of all these processes together (the app, its replicas, the balancer)."""
+    times = [cpu_seconds(pid) for pid in pids or []]
+    return sum(times) if times and None not in times else None
+
+
+def measure(page: Page, students: int, seconds: float, digits: list[Digit], server_pids=()) -> dict:
+    cpu_before, client_before = total_cpu(server_pids), cpu_seconds(os.getpid())
     class_ = asyncio.run(classroom(page, students, seconds, digits))
-    server_cpu = cpu_seconds(server_pid) - cpu_before if cpu_before is not None else None
+    cpu_after = total_cpu(server_pids)
+    server_cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
     client_cpu = cpu_seconds(os.getpid()) - client_before
     latencies = [1000 * (answered - end) for s in class_ for end, answered in s.stroke_ends if answered]
     unanswered = sum(answered is None for s in class_ for _, answered in s.stroke_ends)
@@ -276,16 +285,18 @@ def main():
     p.add_argument("--seconds", type=float, default=20, help="drawing time per class size")
     p.add_argument("--digits", type=int, default=30, help="distinct pen digits to replay")
     p.add_argument("--url", default=None, help="an app already running (e.g. behind a load balancer)")
-    p.add_argument("--server-pid", type=int, default=None, help="with --url: the server's pid, for its CPU time")
+    p.add_argument("--server-pid", type=int, nargs="+", default=None,
+                   help="with --url: the server's pids (replicas, balancer), for their CPU time")
     args = p.parse_args()
     digits = pen_digits(args.digits)
-    running = (contextlib.nullcontext(argparse.Namespace(url=args.url, pid=args.server_pid)) if args.url
+    running = (contextlib.nullcontext(argparse.Namespace(url=args.url, pid=None)) if args.url
                else running_app())
     with running as app:
         page = Page(app.url)
         measure(page, 1, 2, digits)  # warm up
         for students in args.students:
-            print(json.dumps(measure(page, students, args.seconds, digits, app.pid)), flush=True)
+            pids = args.server_pid if args.url else [app.pid]
+            print(json.dumps(measure(page, students, args.seconds, digits, pids)), flush=True)
 
 
 if __name__ == "__main__":
