@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The offline MNIST copy beside the checkout when there is one; else torchvision downloads into data/.
 DATA_DIR ?= $(if $(wildcard ../shared/data/mnist/MNIST/raw),../shared/data/mnist,data)
 
-.PHONY: demo test train eval presets bench browser balancer replicas clean
+.PHONY: demo test lint train eval presets bench browser balancer replicas clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ browser:
 balancer:
 	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || { $(APT_INSTALL) haproxy >/dev/null; }
 
-test: $(VENV)/.installed browser balancer
+# Lint (ruff, configured in pyproject.toml), then every test; `pytest -m "not slow"` for the quick part.
+test: $(VENV)/.installed browser balancer lint
 	$(PY) -m pytest -q tests
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
 
 # REPLICAS app processes behind HAProxy on HOST:PORT, in the foreground (deploy/replicas.py);
 # Ctrl-C or SIGTERM stops them all. HOST=0.0.0.0 exposes the balancer to your network. Set them

@@ -25,7 +25,7 @@ import shlex
 import sys
 import time
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
@@ -34,12 +34,21 @@ import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DistributedSampler
-
-from model.preprocess import to_mnist
 from tqdm import tqdm
 
-from model import (DEFAULT_WEIGHTS, PRESETS, ModelConfig, RowClassifier, WeightsError, atomic_torch_save,
-                   atomic_write, load_model, read_weights_file, save_model)
+from model import (
+    DEFAULT_WEIGHTS,
+    PRESETS,
+    ModelConfig,
+    RowClassifier,
+    WeightsError,
+    atomic_torch_save,
+    atomic_write,
+    load_model,
+    read_weights_file,
+    save_model,
+)
+from model.preprocess import to_mnist
 from model.presets import RECIPES
 from model.recipe import Recipe
 
@@ -325,7 +334,7 @@ def model_card(out: Path, model: RowClassifier, config, recipe, args, history, s
         "test_accuracy": history[-1]["test_accuracy"], "n_test": n_test, "n_train": n_train,
         "command": command, "seconds": round(seconds, 1), "processes": world,
         "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
-        "threads": torch.get_num_threads(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "threads": torch.get_num_threads(), "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "torch": torch.__version__,
         "recipe": {**recipe.to_dict(), "preset": args.preset, "recipe": args.recipe},
         "history": history,

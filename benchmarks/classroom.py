@@ -28,9 +28,7 @@ Without --url it starts `python -m demo` on 127.0.0.1 at a free port (and stops 
 """
 import argparse
 import asyncio
-import base64
 import contextlib
-import io
 import json
 import os
 import random
@@ -43,7 +41,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from benchmarks.load import cpu_seconds
-from tests.helpers import ROOT, running_app
+from tests.helpers import ROOT, png_data_url, running_app
 
 UJI = ROOT.parent / "shared" / "data" / "pen-digits" / "uji" / "ujipenchars2.json"
 CANVAS = 280  # the page's canvas, in its own pixels
@@ -62,12 +60,6 @@ class Digit:
     each pointer move, drawn progressively."""
     label: str
     strokes: list = field(default_factory=list)  # [[data URL after move k]]
-
-
-def png_data_url(image: Image.Image) -> str:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def replayed(label: str, sample, rng) -> Digit:

@@ -17,15 +17,15 @@ import json
 import math
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from model.preprocess import skeletonize, to_mnist
 from model import DEFAULT_WEIGHTS, atomic_write, load_model
+from model.preprocess import skeletonize, to_mnist
 from tests.helpers import MNIST_DIR
 
 NEIGHBOURS = [(0, 1), (1, -1), (1, 0), (1, 1)]  # each skeleton edge drawn once
@@ -106,7 +106,7 @@ def main():
         card_path = Path(args.weights or DEFAULT_WEIGHTS).with_suffix(".json")
         card = json.loads(card_path.read_text())
         card["drawn_digits"] = {**result, "command": "python -m benchmarks.drawn_digits " + " ".join(sys.argv[1:]),
-                                "date": datetime.now(timezone.utc).strftime("%Y-%m-%d")}
+                                "date": datetime.now(UTC).strftime("%Y-%m-%d")}
         atomic_write(card_path, lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))
 
 

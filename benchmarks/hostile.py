@@ -15,8 +15,6 @@ private `draw` endpoint, through Gradio's queue).
         Target: the normal users' p95 with the abuser <= 2 x the quiet p95.
 """
 import argparse
-import base64
-import io
 import json
 import socket
 import threading
@@ -24,22 +22,15 @@ import time
 
 import httpx
 import numpy as np
-from PIL import Image
 
-from tests.helpers import STROKES, draw_digit, running_app
+from tests.helpers import STROKES, draw_digit, png_data_url, running_app
 
 ROUTES = ["gradio_api/dev/reload", "gradio_api/queue/data?session_hash=idle{n}", "gradio_api/heartbeat/idle{n}"]
 
 
-def data_url(image: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
 def random_drawing(rng, canvas=280) -> str:
     """A new drawing each time, at the page canvas's size."""
-    return data_url(draw_digit(str(rng.choice(list(STROKES))), canvas=canvas, size=rng.uniform(0.4, 0.8),
+    return png_data_url(draw_digit(str(rng.choice(list(STROKES))), canvas=canvas, size=rng.uniform(0.4, 0.8),
                                centre=(rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6)), pen=rng.uniform(0.02, 0.05)))
 
 
@@ -96,7 +87,7 @@ def idle(url, port, streams: int, events: int) -> None:
 
 
 def abuse(url, users: int, seconds: float, abusers: int) -> None:
-    big = data_url(draw_digit("7", canvas=4096, pen=0.02))  # at the size cap (4096 px a side)
+    big = png_data_url(draw_digit("7", canvas=4096, pen=0.02))  # at the size cap (4096 px a side)
 
     def normal_users(stop_at) -> tuple[list, int]:
         timings, failures, lock = [], [0], threading.Lock()

@@ -33,7 +33,7 @@ def sweep(folder, keep_s: float, now: float | None = None, keep: frozenset = fro
     paths in `keep`), then the folders that are empty and as old; returns the deleted files."""
     now = time.time() if now is None else now
     deleted, emptied = [], set()  # emptied: folders whose mtime this sweep refreshed
-    for root, dirs, files in os.walk(folder, topdown=False):
+    for root, _dirs, files in os.walk(folder, topdown=False):
         for name in files:
             path = os.path.join(root, name)
             with contextlib.suppress(OSError):  # gone meanwhile, or not ours to delete: next one

@@ -50,30 +50,42 @@ def draw_digit(digit="7", canvas=400, size=0.6, centre=(0.5, 0.5), pen=0.04, asp
     return np.asarray(img)
 
 
-def png_data_url(array, side=None) -> str:
-    """An image array as the PNG data URL the page's canvas sends (resized to side x side if given)."""
-    image = Image.fromarray(array)
+def png_data_url(image, side=None) -> str:
+    """An image (array or PIL image) as the PNG data URL the page's canvas sends (resized to
+    side x side if given)."""
+    image = image if isinstance(image, Image.Image) else Image.fromarray(image)
     buffer = io.BytesIO()
     (image.resize((side, side)) if side else image).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-DAMAGE = ("missing", "truncated", "garbage", "empty", "another config")
+DAMAGE = ("missing", "truncated", "garbage", "empty", "another config", "one flipped byte",
+          "weights swapped, card kept")
 
 
 def damaged_weights(path, kind) -> tuple[Path, str]:
     """A weights file at `path` damaged in one way (see DAMAGE), and what load_model's error says."""
+    import json
+
     import torch
 
     from model import ModelConfig, RowClassifier, save_model
     path = Path(path)
     if kind == "missing":
         return path, "not found"
-    save_model(RowClassifier(ModelConfig(hidden_size=8, num_layers=1)), path)
+    model = RowClassifier(ModelConfig(hidden_size=8, num_layers=1))
+    save_model(model, path)
     data = path.read_bytes()
     if kind in ("truncated", "garbage", "empty"):
         path.write_bytes({"truncated": data[: len(data) // 3], "garbage": os.urandom(len(data)), "empty": b""}[kind])
         return path, "truncated or corrupted"
+    if kind == "one flipped byte":  # torch reads it without complaint: one weight silently off
+        offset = data.index(model.state_dict()["head.weight"].numpy().tobytes())
+        path.write_bytes(data[:offset] + bytes([data[offset] ^ 0x40]) + data[offset + 1:])
+        return path, "do not match the checksum"
+    if kind == "weights swapped, card kept":  # the file is whole, but not the one its card describes
+        path.with_suffix(".json").write_text(json.dumps({"tensors_sha256": "0" * 64}))
+        return path, "checksum in its card"
     blob = torch.load(path, weights_only=True)  # "another config": tensors that do not fit the config
     blob["config"]["num_layers"] = 2
     torch.save(blob, path)
@@ -132,7 +144,7 @@ def running_app(*args, timeout=90, module="demo"):
                 break
             except OSError:
                 if time.time() > deadline:
-                    raise TimeoutError(f"the app did not answer at {url} within {timeout}s")
+                    raise TimeoutError(f"the app did not answer at {url} within {timeout}s") from None
                 time.sleep(0.3)
         yield RunningApp(url, port, log, proc.pid)
     finally:
@@ -177,12 +189,3 @@ def draw_on_canvas(page, selector="#canvas canvas", digit="7", steps=6):
         for p in pts[1:]:
             page.mouse.move(*p, steps=steps)
         page.mouse.up()
-
-
-def data_url(array) -> str:
-    """An image array as the page's canvas sends it: a PNG data URL."""
-    import base64
-    import io
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -20,7 +20,9 @@ from demo.reading import decision_row, status, unpacked
 from model import PRESETS, load_model
 from model import trace as model_trace
 from model.preprocess import to_mnist
-from tests.helpers import ROOT, data_url, draw_digit, running_app, save_png
+from tests.helpers import ROOT, draw_digit, png_data_url, running_app, save_png
+
+pytestmark = pytest.mark.server  # see pyproject.toml's markers
 
 
 def upload(tmp_path, array, name="drawing.png"):
@@ -188,7 +190,7 @@ def test_predictor_switches_models_and_describes_each():
 
 def test_the_page_compares_two_models_and_says_when_both_are_the_same():
     predictor = Predictor({name: load_model(PRESETS[name].weights_path()) for name in ("lstm64", "bilstm64")})
-    url = data_url(draw_digit("7"))
+    url = png_data_url(draw_digit("7"))
     both = predictor.predict_canvas(url, "lstm64", "bilstm64")
     assert both["main"]["model"]["name"] == "lstm64" and both["other"]["model"]["name"] == "bilstm64"
     assert both["other"]["model"]["directions"] == 2 and both["other"]["label"] == 7

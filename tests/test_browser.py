@@ -12,6 +12,8 @@ from model import load_model, trace
 from model.preprocess import to_mnist
 from tests.helpers import CHROMIUM_ARGS, ROOT, chromium_or_fail, draw_on_canvas
 
+pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
+
 SCREENSHOT = ROOT / "tests" / "artifacts" / "page.png"
 STATUS = "#views .status"
 

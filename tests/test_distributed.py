@@ -4,10 +4,13 @@ import os
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from model import load_model
 from tests.helpers import ROOT
+
+pytestmark = pytest.mark.training  # see pyproject.toml's markers
 
 
 def test_torchrun_two_processes_write_one_loadable_model_equal_across_ranks(tmp_path, mnist_dir):

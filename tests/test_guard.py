@@ -15,11 +15,12 @@ import httpx
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
-from PIL import Image
 
 from demo import cache, guard
 from model.preprocess import READ_SIDE, _read_image
 from tests.helpers import draw_digit, running_app, save_png
+
+pytestmark = pytest.mark.server  # see pyproject.toml's markers
 
 MB = 2**20
 
@@ -214,7 +215,7 @@ def test_a_value_of_the_wrong_shape_gets_a_message(server, value):
 
 def test_a_huge_value_is_not_copied_into_the_log(seven):
     with running_app("--no-presets") as app:
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017 -- refused, in whatever form the client reports it
             Client(app.url, verbose=False).predict({"composite": handle_file(seven)}, "x" * MB, api_name="/predict")
         time.sleep(1)
         log = app.output()

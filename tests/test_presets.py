@@ -65,6 +65,7 @@ def test_flags_given_with_a_preset_still_win():
     assert args.recipe == "published"
 
 
+@pytest.mark.training
 def test_preset_run_trains_that_network_and_records_the_recipe(tmp_path, mnist_dir):
     out = tmp_path / "rnn.pt"
     run_train("--preset", "rnn64", "--data-dir", str(mnist_dir), "--out", str(out), *SMALL)

@@ -11,13 +11,13 @@ import urllib.request
 import gradio as gr
 import numpy as np
 import pytest
-import torch
 from gradio_client import Client, handle_file
-from PIL import Image
 
 from demo.app import EMPTY_STATUS, Predictor
-from model import ModelConfig, RowClassifier, load_model, save_model
-from tests.helpers import ROOT, draw_digit, running_app, save_png
+from model import load_model
+from tests.helpers import DAMAGE, ROOT, damaged_weights, draw_digit, png_data_url, running_app, save_png
+
+pytestmark = pytest.mark.server  # see pyproject.toml's markers
 
 
 def digit_with_dot():
@@ -156,45 +156,16 @@ def test_queue_full_tells_the_client_and_the_server_recovers(tmp_path, options, 
 def test_login_is_required_when_auth_is_set(tmp_path):
     seven = _seven(tmp_path)
     with running_app("--auth", "teacher:s3cret") as app:
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017 -- refused, in whatever form the client reports it
             Client(app.url, verbose=False).predict({"composite": handle_file(seven)}, api_name="/predict")
         client = Client(app.url, verbose=False, auth=("teacher", "s3cret"))
         label, *_ = client.predict({"composite": handle_file(seven)}, api_name="/predict")
         assert label["label"] == "7"
 
 
-def _damaged(tmp_path, kind):
-    path = tmp_path / f"{kind}.pt"
-    if kind == "missing":
-        return path, "not found"
-    model = RowClassifier(ModelConfig(hidden_size=8, num_layers=1))
-    save_model(model, path)
-    data = path.read_bytes()
-    if kind == "truncated":
-        path.write_bytes(data[: len(data) // 3])
-        return path, "truncated or corrupted"
-    if kind == "corrupted":
-        path.write_bytes(bytes(b ^ 0x5A for b in data))
-        return path, "truncated or corrupted"
-    if kind == "one flipped byte":  # torch reads it without complaint: one weight silently off
-        weight = model.state_dict()["head.weight"]
-        offset = data.index(weight.numpy().tobytes())
-        path.write_bytes(data[:offset] + bytes([data[offset] ^ 0x40]) + data[offset + 1:])
-        return path, "do not match the checksum"
-    if kind == "weights swapped, card kept":
-        save_model(RowClassifier(ModelConfig(hidden_size=8, num_layers=1)), tmp_path / "other.pt")
-        path.with_suffix(".json").write_text(json.dumps({"tensors_sha256": "0" * 64}))
-        return path, "checksum in its card"
-    blob = torch.load(path, weights_only=True)  # "another config": tensors that do not fit the config
-    blob["config"]["num_layers"] = 2
-    torch.save(blob, path)
-    return path, "do not fit its config"
-
-
-@pytest.mark.parametrize("kind", ["missing", "truncated", "corrupted", "another config", "one flipped byte",
-                                  "weights swapped, card kept"])
+@pytest.mark.parametrize("kind", DAMAGE)
 def test_bad_weights_stop_the_app_with_one_clear_line(tmp_path, kind):
-    path, message = _damaged(tmp_path, kind)
+    path, message = damaged_weights(tmp_path / "w.pt", kind)
     proc = subprocess.run([sys.executable, "-m", "demo", "--weights", str(path)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
@@ -233,11 +204,7 @@ def test_bad_values_through_the_pages_own_endpoint(app, value, message):
 
 
 def test_a_real_canvas_value_through_the_pages_own_endpoint(app):
-    import base64
-    import io
-    buffer = io.BytesIO()
-    Image.fromarray(draw_digit("7")).resize((280, 280)).save(buffer, format="PNG")
-    seven = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    seven = png_data_url(draw_digit("7"), side=280)
     result = page_event(app, seven, "real")
     views = result["output"]["data"][0]  # the page's one output: data for the views it draws
     assert result["success"] and views["main"]["label"] == 7 and views["other"] is None  # no second model picked

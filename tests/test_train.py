@@ -17,6 +17,8 @@ from model import load_model, read_weights_file
 from tests.helpers import ROOT, run_train
 from tests.helpers import SMALL_TRAINING as SMALL
 
+pytestmark = pytest.mark.training  # see pyproject.toml's markers
+
 
 def test_smoke_run_writes_loadable_weights_card_curves_and_checkpoint(tmp_path, mnist_dir):
     out = tmp_path / "w.pt"

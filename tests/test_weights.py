@@ -96,7 +96,7 @@ def test_a_writer_killed_mid_write_leaves_loadable_weights(tmp_path):
     path = tmp_path / "w.pt"
     save_model(small_model(), path)
     rng = random.Random(0)
-    for attempt in range(5):
+    for _ in range(5):
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
         proc.stdout.readline()  # it has written at least once; now kill it somewhere in a later write
         time.sleep(rng.uniform(0.0, 0.3))
