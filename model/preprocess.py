@@ -232,11 +232,29 @@ def _centre_by_mass(digit: np.ndarray) -> np.ndarray:
     return big[h:h + CANVAS, w:w + CANVAS]
 
 
+def _longest_path(skeleton: np.ndarray) -> int:
+    """Pixels in the largest 8-connected piece of the skeleton: the longest single pen path."""
+    left = set(zip(*np.nonzero(skeleton)))
+    longest = 0
+    while left:
+        piece, todo = 0, [left.pop()]
+        while todo:
+            y, x = todo.pop()
+            piece += 1
+            for step in ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)):
+                if (y + step[0], x + step[1]) in left:
+                    left.remove((y + step[0], x + step[1]))
+                    todo.append((y + step[0], x + step[1]))
+        longest = max(longest, piece)
+    return longest
+
+
 def _is_a_speck(skeleton, ink_side, image_side) -> bool:
     """Clicks, specks and tiny marks are no drawing, though scaled up to the working size their
-    skeleton can look like a "+" or a stroke: the ink must span MIN_INK of the image, and the pen
-    path (the skeleton, in image pixels) must be MIN_MARK of it long."""
-    path_length = skeleton.sum() * ink_side / WORK_SIDE
+    skeleton can look like a "+" or a stroke: the ink must span MIN_INK of the image, and one pen
+    path (a connected piece of the skeleton, in image pixels) must be MIN_MARK of it long, so that
+    scattered dots, whatever their pen, are not a drawing either."""
+    path_length = _longest_path(skeleton) * ink_side / WORK_SIDE
     return ink_side < MIN_INK * image_side or path_length < MIN_MARK * image_side
 
 
