@@ -403,7 +403,8 @@ def main(argv=None):
         train_x, train_y = torch.cat([train_x, real_x]), torch.cat([train_y, real_y])
         pen_x = torch.cat([pen_x, real_x]) if pen_x is not None else None
     if recipe.not_digits > 0:  # scrawls, labelled NOT_A_DIGIT: trained towards equal odds (outlier exposure)
-        scrawls = torch.from_numpy(not_digit_images("training scrawls", recipe.not_digits, recipe.seed, processes))
+        count = min(recipe.not_digits, args.train_limit or recipe.not_digits)  # smoke runs: as few as --train-limit
+        scrawls = torch.from_numpy(not_digit_images("training scrawls", count, recipe.seed, processes))
         train_x, train_y = torch.cat([train_x, scrawls]), torch.cat([train_y, torch.full((len(scrawls),), NOT_A_DIGIT)])
         pen_x = torch.cat([pen_x, scrawls]) if pen_x is not None else None
     data = {"pen_x": pen_x.to(device) if pen_x is not None else None,
