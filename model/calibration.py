@@ -106,12 +106,12 @@ def pen_digit_report(model, unsure_below: float, seed: int = 0, limit=None, proc
         confidence = torch.softmax(raw_logits(model, drawings) / temperature, 1).max(1).values.numpy()
         report[f"not_sure_{kind}"] = round(float((confidence < unsure_below).mean()), 4)
     if mnist_test is not None:
-        images, labels = mnist_test
-        index = np.linspace(0, len(labels) - 1, min(MNIST_REDRAWN, limit or MNIST_REDRAWN, len(labels))).astype(int)
-        images, labels = np.asarray(images)[index], np.asarray(labels)[index]
-        redrawn = redraw_mnist(images, seed, processes)
-        report["mnist_redrawn"] = {"accuracy": round(float((raw_logits(model, redrawn).argmax(1).numpy() == labels)
-                                                           .mean()), 4), "n": len(labels)}
+        mnist_images, mnist_labels = mnist_test
+        count = min(MNIST_REDRAWN, limit or MNIST_REDRAWN, len(mnist_labels))
+        index = np.linspace(0, len(mnist_labels) - 1, count).astype(int)
+        redrawn = redraw_mnist(np.asarray(mnist_images)[index], seed, processes)
+        right = raw_logits(model, redrawn).argmax(1).numpy() == np.asarray(mnist_labels)[index]
+        report["mnist_redrawn"] = {"accuracy": round(float(right.mean()), 4), "n": count}
     report.update({
         "not_sure_digits": round(float((probs.max(1) < unsure_below).mean()), 4),
         "ece_before": round(expected_calibration_error(probs_before, labels), 4),
