@@ -79,8 +79,8 @@ def test_committed_default_weights_carry_their_calibration_and_card():
 
 def test_pen_digit_report_with_fewer_mnist_digits_than_pen_digits(mnist_dir):
     """The report's sets differ in size (a full run has 3,898 pen digits and 2,000 MNIST ones)."""
-    from model.calibration import pen_digit_report
     import train
+    from model.calibration import pen_digit_report
     images, labels = train.load_mnist(str(mnist_dir), train=False, download=False, limit=10)
     report = pen_digit_report(RowClassifier(SMALL).eval(), 0.6, limit=24, mnist_test=(images.numpy(), labels.numpy()))
     assert report["mnist_redrawn"]["n"] == 10 and report["uji"]["n"] + report["pendigits"]["n"] == 24
