@@ -7,8 +7,16 @@ import sys
 import numpy as np
 import pytest
 
-from model.pen_digits import (CANVAS_SIDE, PEN_DIGITS_DIR, draw_on_canvas, load_pen_digits, read_pendigits, read_uji,
-                              replay, split_of)
+from model.pen_digits import (
+    CANVAS_SIDE,
+    PEN_DIGITS_DIR,
+    draw_on_canvas,
+    load_pen_digits,
+    read_pendigits,
+    read_uji,
+    replay,
+    split_of,
+)
 from tests.helpers import IN_CI, ROOT
 
 UJI_SAMPLE = {"rawData": {
