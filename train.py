@@ -11,8 +11,11 @@ The default recipe: AdamW with a one-cycle learning-rate schedule, gradient clip
 smoothing, half of the training digits shown as the app shows drawings (through its own
 preprocessing, strokes redrawn at MNIST's width), batched augmentation on the device
 (random affine, thicker/thinner strokes, elastic wobble, part of each batch left clean),
-and an exponential moving average (EMA) of the weights, which is what gets evaluated and
-saved. Every epoch ends with a test-set evaluation, a checkpoint (for --resume) and a PNG
+real pen-drawn digits of the training writers of two pen datasets drawn on the page's canvas
+(model/pen_digits.py), and an exponential moving average (EMA) of the weights, which is what gets
+evaluated and saved. After training, a temperature is fitted on other writers' pen digits
+(model/calibration.py), and the card reports the test writers' figures. Every epoch ends with
+a test-set evaluation, a checkpoint (for --resume) and a PNG
 of the curves; every file is written atomically, so killing the run at any moment leaves
 the previous files loadable.
 """
@@ -48,10 +51,13 @@ from model import (
     read_weights_file,
     save_model,
 )
+from model.calibration import calibrate, pen_digit_report
+from model.pen_digits import load_pen_digits, not_digit_images, replay
 from model.preprocess import to_mnist
 from model.presets import RECIPES
 from model.recipe import Recipe
 
+NOT_A_DIGIT = -1  # the label of training scrawls (--not-digits)
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
@@ -195,6 +201,20 @@ def as_the_app_sees_them(images: torch.Tensor, processes: int) -> torch.Tensor:
     return torch.stack([torch.from_numpy(r) if r is not None else img.float() / 255 for r, img in zip(redrawn, images)])
 
 
+def real_pen_digits(recipe: Recipe, processes: int, limit=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training writers' real pen digits, each drawn `recipe.pen_copies` times on the page's
+    canvas with a varied hand and read by to_mnist: (float images (N, 28, 28), labels). With
+    `limit` (smoke runs), only that many digits, spread over all of them."""
+    try:
+        digits = load_pen_digits("train")
+    except FileNotFoundError as exc:
+        sys.exit(f"error: {exc}; or pass --pen-copies 0 to train on MNIST alone")
+    if limit:
+        digits = digits[::max(1, len(digits) // limit)][:limit]
+    images, labels = replay(digits, seed=recipe.seed, copies=recipe.pen_copies, jitter=1.0, processes=processes)
+    return torch.from_numpy(images), torch.from_numpy(labels)
+
+
 @torch.no_grad()
 def count_correct(model, images, labels, batch_size=1000) -> int:
     model.eval()
@@ -291,12 +311,21 @@ def load_checkpoint(path, learner: Learner, config, recipe) -> tuple[int, list, 
     return checkpoint["epoch"], checkpoint["history"], checkpoint["seconds"]
 
 
+def training_loss(logits: torch.Tensor, labels: torch.Tensor, recipe: Recipe) -> torch.Tensor:
+    """Cross-entropy (label-smoothed) for digits; for not-digits (NOT_A_DIGIT), the cross-entropy
+    towards equal odds for all ten digits, weighted by recipe.not_digit_weight."""
+    is_digit = labels != NOT_A_DIGIT
+    digit_loss = F.cross_entropy(logits, labels.clamp(min=0), label_smoothing=recipe.label_smoothing, reduction="none")
+    equal_odds_loss = -F.log_softmax(logits, dim=1).mean(1)
+    return torch.where(is_digit, digit_loss, recipe.not_digit_weight * equal_odds_loss).mean()
+
+
 def train_one_epoch(learner: Learner, data: dict, recipe: Recipe, epoch: int, order: torch.Tensor,
-                    rank_batch: int, generator: torch.Generator, show: bool) -> tuple[float, int, int]:
+                    rank_batch: int, generator: torch.Generator, show: bool) -> tuple[float, int, int, int]:
     """One pass over this process's share (`order`) of the training set; returns the summed
-    loss, the number correct and the number seen."""
+    loss, the number seen, and the number of digits answered correctly and seen (not counting scrawls)."""
     learner.trained.train()
-    loss_sum, correct, seen = 0.0, 0, 0
+    loss_sum, seen, correct, digits = 0.0, 0, 0, 0
     steps = math.ceil(len(order) / rank_batch)
     bar = tqdm(range(steps), desc=f"epoch {epoch}/{recipe.epochs}", disable=not show, file=sys.stderr,
                mininterval=1 if sys.stderr.isatty() else 30, leave=False)
@@ -309,7 +338,7 @@ def train_one_epoch(learner: Learner, data: dict, recipe: Recipe, epoch: int, or
         if recipe.augment:
             images = augment(images, generator, recipe.clean_fraction)
         logits = learner.trained(images)
-        loss = F.cross_entropy(logits, labels, label_smoothing=recipe.label_smoothing)
+        loss = training_loss(logits, labels, recipe)
         learner.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if recipe.clip > 0:
@@ -319,10 +348,11 @@ def train_one_epoch(learner: Learner, data: dict, recipe: Recipe, epoch: int, or
         if learner.ema is not None:
             learner.ema.update_parameters(learner.model)
         loss_sum += loss.item() * len(batch)
-        correct += (logits.argmax(1) == labels).sum().item()
         seen += len(batch)
-        bar.set_postfix(loss=f"{loss_sum / seen:.4f}", train_acc=f"{correct / seen:.2%}", refresh=False)
-    return loss_sum, correct, seen
+        correct += (logits.argmax(1) == labels).sum().item()  # a scrawl (NOT_A_DIGIT) is never counted
+        digits += (labels != NOT_A_DIGIT).sum().item()
+        bar.set_postfix(loss=f"{loss_sum / seen:.4f}", train_acc=f"{correct / max(1, digits):.2%}", refresh=False)
+    return loss_sum, seen, correct, digits
 
 
 def model_card(out: Path, model: RowClassifier, config, recipe, args, history, seconds, world, device, n_train,
@@ -375,8 +405,19 @@ def main(argv=None):
     train_x, train_y = load_mnist(args.data_dir, train=True, download=not args.no_download, limit=args.train_limit)
     test_x, test_y = load_mnist(args.data_dir, train=False, download=not args.no_download, limit=args.test_limit)
     processes = max(1, (os.cpu_count() or 1) // world)
-    data = {"pen_x": as_the_app_sees_them(train_x, processes).to(device) if recipe.pen_fraction > 0 else None,
-            "train_x": train_x.to(device).float() / 255, "train_y": train_y.to(device),
+    pen_x = as_the_app_sees_them(train_x, processes) if recipe.pen_fraction > 0 else None
+    train_x, n_mnist = train_x.float() / 255, len(train_x)
+    if recipe.pen_copies > 0:  # real pen digits join the training set; they are already as the app sees them
+        real_x, real_y = real_pen_digits(recipe, processes, limit=args.train_limit)
+        train_x, train_y = torch.cat([train_x, real_x]), torch.cat([train_y, real_y])
+        pen_x = torch.cat([pen_x, real_x]) if pen_x is not None else None
+    if recipe.not_digits > 0:  # scrawls, labelled NOT_A_DIGIT: trained towards equal odds (outlier exposure)
+        count = min(recipe.not_digits, args.train_limit or recipe.not_digits)  # smoke runs: as few as --train-limit
+        scrawls = torch.from_numpy(not_digit_images("training scrawls", count, recipe.seed, processes))
+        train_x, train_y = torch.cat([train_x, scrawls]), torch.cat([train_y, torch.full((len(scrawls),), NOT_A_DIGIT)])
+        pen_x = torch.cat([pen_x, scrawls]) if pen_x is not None else None
+    data = {"pen_x": pen_x.to(device) if pen_x is not None else None,
+            "train_x": train_x.to(device), "train_y": train_y.to(device),
             "test_x": test_x.to(device).float() / 255, "test_y": test_y.to(device)}
     # Each process takes its share of a shuffled order, new every epoch (set_epoch).
     sampler = DistributedSampler(range(len(train_x)), num_replicas=world, rank=rank, shuffle=True, seed=recipe.seed)
@@ -396,14 +437,15 @@ def main(argv=None):
         sampler.set_epoch(epoch)
         order = torch.tensor(list(sampler), device=device)
         generator = torch.Generator(device).manual_seed(recipe.seed * 10_000 + epoch * 100 + rank)
-        loss_sum, correct, seen = train_one_epoch(learner, data, recipe, epoch, order, rank_batch, generator,
-                                                  show=main_process)
+        loss_sum, seen, correct, digits = train_one_epoch(learner, data, recipe, epoch, order, rank_batch, generator,
+                                                          show=main_process)
         # Metrics over all processes: each evaluates its share of the test set.
         test_correct = count_correct(learner.final, data["test_x"][rank::world], data["test_y"][rank::world])
-        loss_sum, correct, seen, test_correct = summed(world, loss_sum, correct, seen, test_correct, device=device)
+        loss_sum, seen, correct, digits, test_correct = summed(world, loss_sum, seen, correct, digits, test_correct,
+                                                               device=device)
         test_accuracy = test_correct / len(test_y)
         seconds += time.time() - started
-        history.append({"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
+        history.append({"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / digits,
                         "test_accuracy": test_accuracy, "seconds": round(seconds, 1)})
         log(f"epoch {epoch}/{recipe.epochs}: train loss {loss_sum / seen:.4f}, test accuracy "
             f"{test_accuracy:.2%} ({len(test_y)} images), {seconds:.0f}s so far")
@@ -420,13 +462,24 @@ def main(argv=None):
         dist.broadcast(reference, src=0)
         differs = summed(world, (mine - reference).abs().max().item(), device=device)[0]
     if main_process:
+        # Honest confidence: a temperature fitted on held-out writers, then the test writers' figures.
+        final = final.cpu()
+        calibration = calibrate(final, seed=recipe.seed, limit=args.test_limit, processes=processes)
+        pen_digits = pen_digit_report(final, calibration["unsure_below"], seed=recipe.seed, limit=args.test_limit,
+                                      processes=processes, mnist_test=(test_x.numpy(), test_y.numpy()))
+        log(f"calibrated: temperature {calibration['temperature']}, ECE on test writers {pen_digits['ece_before']:.2%}"
+            f" -> {pen_digits['ece_after']:.2%}; pen test writers: UJI {pen_digits['uji']['accuracy']:.2%}, "
+            f"pendigits {pen_digits['pendigits']['accuracy']:.2%}")
         launcher = f"torchrun --nproc_per_node={world} " if world > 1 else "python "
         command = launcher + shlex.join(sys.argv if argv is None else ["train.py", *argv])
-        card = model_card(out, final, config, recipe, args, history, seconds, world, device, len(train_x),
+        card = model_card(out, final, config, recipe, args, history, seconds, world, device, n_mnist,
                           len(test_y), command)
-        metadata = {"test_accuracy": card["test_accuracy"], "date": card["date"],
-                    "preset": args.preset or "", "recipe": args.recipe}
-        card["tensors_sha256"] = save_model(final.cpu(), out, metadata=metadata)  # load_model checks both
+        card["n_train_pen"] = int((train_y[n_mnist:] != NOT_A_DIGIT).sum())  # real pen digits drawn (--pen-copies)
+        card["n_train_not_digits"] = int((train_y == NOT_A_DIGIT).sum())  # scrawls (--not-digits)
+        card["calibration"], card["pen_digits"] = calibration, pen_digits
+        metadata = {"test_accuracy": card["test_accuracy"], "date": card["date"], "preset": args.preset or "",
+                    "recipe": args.recipe, "unsure_below": calibration["unsure_below"]}
+        card["tensors_sha256"] = save_model(final, out, metadata=metadata)  # load_model checks both
         atomic_write(out.with_suffix(".json"), lambda f: f.write((json.dumps(card, indent=2) + "\n").encode()))
         print(json.dumps({"test_accuracy": card["test_accuracy"], "n": len(test_y), "params": card["params"],
                           "seconds": card["seconds"], "processes": world,

@@ -65,6 +65,11 @@ class RowClassifier(nn.Module):
             batch_first=True,
         )
         self.head = nn.Linear(config.hidden_size * config.directions, NUM_CLASSES)
+        # Calibration (model/calibration.py): logits are divided by this temperature, fitted after
+        # training on held-out writers' real pen digits, so that "90% sure" is right 90% of the time.
+        # Stored in the weights file with the tensors; 1 (no change) during training.
+        self.register_buffer("temperature", torch.tensor(1.0))
+        self._register_load_state_dict_pre_hook(_temperature_defaults_to_one)
         self.metadata: dict = {}  # what train.py recorded with the weights (accuracy, date, ...); see load_model
 
     def rows(self, images: torch.Tensor) -> torch.Tensor:
@@ -75,10 +80,20 @@ class RowClassifier(nn.Module):
             raise ValueError(f"expected images shaped (N, 28, 28) or (N, 1, 28, 28), got {tuple(images.shape)}")
         return (images.float() - MNIST_MEAN) / MNIST_STD if self.config.standardise else images.float()
 
+    def logits(self, outputs: torch.Tensor) -> torch.Tensor:
+        """The head on the cell's output(s), calibrated: (..., 10) logits whose softmax are the
+        model's probabilities."""
+        return self.head(outputs) / self.temperature
+
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Class logits (N, 10), from the output at the last row."""
         outputs, _ = self.rnn(self.rows(images))
-        return self.head(outputs[:, -1])
+        return self.logits(outputs[:, -1])
 
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+def _temperature_defaults_to_one(state_dict, prefix, *args):
+    """Weights saved before calibration existed have no temperature: theirs is 1 (no change)."""
+    state_dict.setdefault(prefix + "temperature", torch.tensor(1.0))

@@ -5,7 +5,9 @@
 HxWx4 uint8; dark ink on a light background, light ink on a dark one, or ink in the alpha
 channel), a PIL image, an image file path, or an image data URL (what the app's canvas
 sends). It returns a float32 (28, 28) array in [0, 1], white ink on black, or None when
-there is no ink, or only a dot or blob with no pen line in it. Anything else raises DrawingError (a ValueError) with a clear message.
+there is no ink, or only dots, specks, blobs or tiny marks (see MIN_INK and MIN_MARK), whatever
+the pen width and place. Anything else raises DrawingError (a ValueError)
+with a clear message.
 
 The steps, as MNIST's authors describe theirs, plus one for stroke width:
 1. ink map: how far each pixel is from the background colour;
@@ -32,6 +34,11 @@ WORK_SIDE = 72  # longest side of the working image for the stroke-width step
 BOX_SIDE = 20  # MNIST: the digit's bounding box is scaled to 20 px ...
 CANVAS = 28  # ... and centred by mass in a 28x28 field
 MIN_PEN_PATH = 0.15  # a pen path shorter than this share of the ink's size is a dot
+# Tiny marks are no drawing: ink spanning less than MIN_INK of the image's longest side (62 px of the
+# page's 280, pen included), or a pen path shorter than MIN_MARK of it (34 px). The smallest digits
+# people draw on the page (35% of it, the pen benchmark's smallest) span 98 px and more.
+MIN_INK = 0.22
+MIN_MARK = 0.12
 PEN_WIDTH_FRACTION = 0.148  # MNIST's typical stroke width / skeleton extent (measured on MNIST test)
 
 
@@ -234,6 +241,32 @@ def _centre_by_mass(digit: np.ndarray) -> np.ndarray:
     return big[h:h + CANVAS, w:w + CANVAS]
 
 
+def _longest_path(skeleton: np.ndarray) -> int:
+    """Pixels in the largest 8-connected piece of the skeleton: the longest single pen path."""
+    left = set(zip(*np.nonzero(skeleton)))
+    longest = 0
+    while left:
+        piece, todo = 0, [left.pop()]
+        while todo:
+            y, x = todo.pop()
+            piece += 1
+            for step in ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)):
+                if (y + step[0], x + step[1]) in left:
+                    left.remove((y + step[0], x + step[1]))
+                    todo.append((y + step[0], x + step[1]))
+        longest = max(longest, piece)
+    return longest
+
+
+def _is_a_speck(skeleton, ink_side, image_side) -> bool:
+    """Clicks, specks and tiny marks are no drawing, though scaled up to the working size their
+    skeleton can look like a "+" or a stroke: the ink must span MIN_INK of the image, and one pen
+    path (a connected piece of the skeleton, in image pixels) must be MIN_MARK of it long, so that
+    scattered dots, whatever their pen, are not a drawing either."""
+    path_length = _longest_path(skeleton) * ink_side / WORK_SIDE
+    return ink_side < MIN_INK * image_side or path_length < MIN_MARK * image_side
+
+
 def to_mnist(value) -> np.ndarray | None:
     """A drawing (see the module docstring) -> float32 (28, 28) in [0, 1], or None if empty."""
     array = _as_array(value)
@@ -246,7 +279,7 @@ def to_mnist(value) -> np.ndarray | None:
     top, bottom, left, right = _bbox(mask)
     work = _scale_longest_side(np.where(mask, ink, 0)[top:bottom, left:right], WORK_SIDE)
     skeleton = skeletonize(work >= 0.25)
-    if not skeleton.any():
+    if _is_a_speck(skeleton, max(bottom - top, right - left), max(array.shape[:2])):
         return None
     top, bottom, left, right = _bbox(skeleton)
     extent = max(bottom - top, right - left, 1)

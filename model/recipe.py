@@ -27,6 +27,13 @@ class Recipe:
     augment: bool = setting(True, "batched augmentation: affine, stroke width, elastic wobble")
     clean_fraction: float = setting(0.25, "share of each batch left un-augmented")
     pen_fraction: float = setting(0.5, "share of training images shown as the app shows drawings (through to_mnist)")
+    pen_copies: int = setting(2, "real pen digits of the training writers (model/pen_digits.py), each drawn this many "
+                                 "times on the page's canvas (random size, place, pen width, hand) and added to "
+                                 "the training set (0: MNIST only)")
+    not_digits: int = setting(6000, "scrawls (scribbles, zigzags; model/pen_digits.py) drawn on the page's canvas and "
+                                    "trained towards equal odds for every digit (outlier exposure), so that the "
+                                    "model is unsure of what is no digit")
+    not_digit_weight: float = setting(0.5, "weight of the not-digits' loss against a digit's")
     seed: int = setting(0, "random seed: initial weights, shuffling, augmentation")
 
     def to_dict(self) -> dict:
@@ -35,6 +42,6 @@ class Recipe:
 
 # What "as published" means for every tutorial: plain Adam at a constant learning rate on the
 # raw MNIST images; none of the default recipe's extras (schedule, weight decay, clipping,
-# label smoothing, EMA, augmentation, digits redrawn as the app draws them).
+# label smoothing, EMA, augmentation, digits redrawn as the app draws them, real pen digits, not-digits).
 PLAIN = replace(Recipe(), optimizer="adam", schedule="constant", weight_decay=0.0, clip=0.0, label_smoothing=0.0,
-                ema=0.0, augment=False, pen_fraction=0.0)
+                ema=0.0, augment=False, pen_fraction=0.0, pen_copies=0, not_digits=0)

@@ -41,7 +41,7 @@ class RowTrace:
     hidden: torch.Tensor  # h_t
     cell: torch.Tensor | None  # c_t, LSTM only
     gates: dict[str, torch.Tensor]  # the cell's gate activations, see GATE_NAMES
-    probs_per_row: torch.Tensor  # (image, row, class): the head applied to the output at each row
+    probs_per_row: torch.Tensor  # (image, row, class): the (calibrated) head applied to the output at each row
 
     @property
     def probs(self) -> torch.Tensor:
@@ -111,7 +111,7 @@ def trace(model: RowClassifier, images: torch.Tensor) -> RowTrace:
         gates.append({name: torch.stack([g[name] for _, _, g in per_direction]) for name in GATE_NAMES[config.cell]})
         # The next layer reads both directions side by side, as nn.LSTM does.
         layer_input = torch.cat([h for h, _, _ in per_direction], dim=-1)
-    probs_per_row = torch.softmax(model.head(layer_input), dim=-1)
+    probs_per_row = torch.softmax(model.logits(layer_input), dim=-1)  # calibrated, as the model's answer
     return RowTrace(
         hidden=torch.stack(hidden),
         cell=torch.stack(cell) if cell else None,

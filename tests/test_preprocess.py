@@ -150,3 +150,44 @@ def test_an_image_over_pillows_pixel_limit_says_too_large(tmp_path, monkeypatch)
     Image.new("L", (100, 100), 255).save(path)  # 10,000 px: over twice the limit
     with pytest.raises(DrawingError, match="too large"):
         to_mnist(str(path))
+
+
+PAGE_PENS = (6, 12, 18, 30, 40)  # the page's pen slider runs 6..40 px on its 280 px canvas
+
+
+def page_canvas(marks):
+    """A 280 px white canvas with `marks`: (points, pen width) drawn as the page's round pen draws."""
+    from PIL import ImageDraw
+    image = Image.new("RGB", (280, 280), "white")
+    draw = ImageDraw.Draw(image)
+    for points, pen in marks:
+        if len(points) > 1:
+            draw.line(points, fill="black", width=pen, joint="curve")
+        for x, y in points:
+            draw.ellipse([x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2], fill="black")
+    return np.asarray(image)
+
+
+@pytest.mark.parametrize("pen", PAGE_PENS)
+def test_clicks_specks_and_tiny_marks_of_any_pen_and_place_are_no_drawing(pen):
+    rng = np.random.default_rng(pen)
+    for _ in range(15):
+        anywhere = lambda: tuple(rng.uniform(pen / 2, 280 - pen / 2, 2))  # noqa: E731
+        click = [([anywhere()], pen)]
+        dots = []  # 2-4 dots apart from each other (touching dots make a dash: a pen path)
+        while len(dots) < 4:
+            dot = anywhere()
+            if all(np.hypot(dot[0] - x, dot[1] - y) > pen + 4 for x, y in dots):
+                dots.append(dot)
+        specks = [([dot], pen) for dot in dots[:int(rng.integers(2, 5))]]
+        centre = np.array(anywhere()).clip(20, 260)
+        wiggle = [([tuple(centre + rng.uniform(-8, 8, 2)) for _ in range(4)], pen)]  # within 16 px
+        for name, marks in {"click": click, "specks": specks, "tiny wiggle": wiggle}.items():
+            assert to_mnist(page_canvas(marks)) is None, (name, pen)
+
+
+@pytest.mark.parametrize("pen", PAGE_PENS)
+def test_the_smallest_digits_people_draw_are_still_drawings(pen):
+    """Digits at 35% of the canvas (the pen benchmark's smallest) with any pen are read."""
+    for digit in ("1", "7", "0", "4"):
+        assert to_mnist(draw_digit(digit, canvas=280, size=0.35, pen=pen / 280, centre=(0.3, 0.7))) is not None

@@ -30,6 +30,12 @@ def test_smoke_run_writes_loadable_weights_card_curves_and_checkpoint(tmp_path, 
     for key in ("config", "params", "test_accuracy", "command", "seconds", "device", "date", "torch"):
         assert key in card
     assert card["test_accuracy"] == result["test_accuracy"] and card["n_train"] == 512 and card["device"] == "cpu"
+    # Real pen digits and scrawls joined the 512 MNIST digits; a temperature was fitted on other writers,
+    # stored in the weights with the not-sure threshold, and the pen figures are in the card.
+    assert card["n_train_pen"] > 0 and card["n_train_not_digits"] > 0
+    assert model.temperature.item() == pytest.approx(card["calibration"]["temperature"], abs=1e-4)
+    assert model.metadata["unsure_below"] == card["calibration"]["unsure_below"]
+    assert {"uji", "pendigits", "ece_before", "ece_after", "not_sure_letters", "mnist_redrawn"} <= set(card["pen_digits"])
     assert card["command"].startswith("python train.py") and "--epochs 1" in card["command"]
     assert Image.open(out.with_suffix(".curves.png")).size[0] > 100
     assert out.with_suffix(".ckpt").exists()

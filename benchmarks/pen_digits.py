@@ -1,0 +1,77 @@
+"""Real pen-drawn digits of writers the model never saw, drawn as a person draws them on the page.
+
+The test writers of model/pen_digits.py (UJI writers 40-59, pendigits' 14 test writers), each
+digit drawn on the page's 280x280 canvas at a random size (35-75%), place and pen width (6-40 px),
+read by model.preprocess.to_mnist and the model: accuracy per set and per digit, confusion
+matrices, the expected calibration error with the model's temperature and without it, how often
+the page says "not sure" (below the model's `unsure_below`) to these digits, to letters and to
+scribbles, and MNIST test digits redrawn as strokes (benchmarks/drawn_digits.py) as a separate row.
+The same function (model.calibration.pen_digit_report) writes these figures into the model card
+at the end of train.py; this script only prints.
+
+    .venv/bin/python -m benchmarks.pen_digits [--weights PATH] [--seed 0] [--limit N] [--calibrate] [--json]
+
+--calibrate first fits a temperature on the calibration writers (for weights saved without one;
+nothing is written); --limit N measures N digits (and not-digits), spread over all test writers.
+"""
+import argparse
+import json
+import time
+
+from model import load_model
+from model.calibration import SETS, calibrate, pen_digit_report
+from tests.helpers import MNIST_DIR
+
+UNSURE_DEFAULT = 0.6  # the page's threshold for weights without their own (demo/app.py)
+
+
+def load_mnist_test(data_dir):
+    from torchvision.datasets import MNIST
+    test = MNIST(data_dir, train=False, download=False)
+    return test.data.numpy(), test.targets.numpy()
+
+
+def print_report(report: dict) -> None:
+    for name in SETS:
+        part = report[name]
+        print(f"{name:>10}: {part['accuracy']:.2%} of {part['n']} digits, not sure {part['not_sure']:.1%}; per digit "
+              + " ".join(f"{d}:{a:.1%}" for d, a in enumerate(part["per_digit"])))
+        print("            confusion (rows: true digit, columns: answer)")
+        for digit, row in enumerate(part["confusion"]):
+            print(f"            {digit}: " + " ".join(f"{v:4d}" for v in row))
+    if "mnist_redrawn" in report:
+        row = report["mnist_redrawn"]
+        print(f"MNIST test digits redrawn as strokes: {row['accuracy']:.2%} of {row['n']}")
+    print(f"expected calibration error (test writers): {report['ece_before']:.2%} at temperature 1, "
+          f"{report['ece_after']:.2%} at the model's temperature {report['temperature']}")
+    print(f"'not sure' below {report['unsure_below']:.0%}: digits {report['not_sure_digits']:.1%}, "
+          f"letters {report['not_sure_letters']:.1%}, scribbles {report['not_sure_scribbles']:.1%} "
+          f"({report['n_letters_and_scribbles']} of each)")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--weights", default=None, help="weights file (default: weights/default.pt)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random sizes, places and pen widths")
+    p.add_argument("--limit", type=int, default=None, help="only N digits, spread over all test writers")
+    p.add_argument("--calibrate", action="store_true", help="fit a temperature first (nothing is written)")
+    p.add_argument("--data-dir", default=str(MNIST_DIR), help="MNIST root, for the redrawn-MNIST row")
+    p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON line instead")
+    args = p.parse_args()
+    model = load_model(args.weights)
+    started = time.time()
+    unsure_below = model.metadata.get("unsure_below", UNSURE_DEFAULT)
+    if args.calibrate:
+        unsure_below = calibrate(model, seed=args.seed, limit=args.limit, processes=args.processes)["unsure_below"]
+    report = pen_digit_report(model, unsure_below, seed=args.seed, limit=args.limit, processes=args.processes,
+                              mnist_test=load_mnist_test(args.data_dir))
+    report.update(weights=args.weights or "weights/default.pt", seconds=round(time.time() - started, 1))
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print_report(report)
+
+
+if __name__ == "__main__":
+    main()

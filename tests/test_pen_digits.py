@@ -1,0 +1,161 @@
+"""model.pen_digits: the two pen-data readers, the split by writer, the replay on the page's
+canvas, and the real-pen benchmark on a small slice."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from model.pen_digits import (
+    CANVAS_SIDE,
+    PEN_DIGITS_DIR,
+    draw_on_canvas,
+    load_pen_digits,
+    read_pendigits,
+    read_uji,
+    replay,
+    split_of,
+)
+from tests.helpers import IN_CI, ROOT
+
+UJI_SAMPLE = {"rawData": {
+    "3": [[[[10, 10], [50, 10], [30, 40]], [[30, 40], [50, 70], [10, 70]]],  # writer 0, session 0: 2 strokes
+          [[[10, 10], [50, 10], [30, 40], [50, 70], [10, 70]]],  # writer 0, session 1: 1 stroke
+          [[[12, 8], [48, 12]], [[30, 40], [50, 70]], [[50, 70], [10, 72]]]],  # writer 1: 3 strokes
+    "1": [[[[30, 0], [30, 90]]]],
+}}
+
+PENDIGITS_SAMPLE = """.INCLUDE        dene.doc
+
+.LEXICON "0" "1" "2" "3" "4" "5" "6" "7" "8" "9"
+.HIERARCHY      DIGIT
+
+.SEGMENT DIGIT    0 ? "4"
+.COMMENT 4 7  12
+.PEN_DOWN
+ 100  300
+ 100  200
+ 180  200
+.PEN_UP
+.DT 300
+.PEN_DOWN
+ 160  320
+ 160  100
+.PEN_UP
+
+.SEGMENT DIGIT    1 ? "1"
+.COMMENT 1 9  13
+.PEN_DOWN
+ 200  400
+ 205  100
+.PEN_UP
+"""
+
+
+def test_uji_reader_labels_writers_and_strokes(tmp_path):
+    path = tmp_path / "uji.json"
+    path.write_text(json.dumps(UJI_SAMPLE))
+    digits = read_uji(path)
+    assert [d.label for d in digits] == [1, 3, 3, 3]
+    assert [d.writer for d in digits] == ["uji-0", "uji-0", "uji-0", "uji-1"]  # sample i is writer i // 2
+    assert [len(d.strokes) for d in digits] == [1, 2, 1, 3]
+    np.testing.assert_array_equal(digits[1].strokes[1], [[30, 40], [50, 70], [10, 70]])  # y points down: unchanged
+
+
+def test_pendigits_reader_labels_writers_strokes_and_y_flipped(tmp_path):
+    path = tmp_path / "sample.tra"
+    path.write_text(PENDIGITS_SAMPLE)
+    four, one = read_pendigits(path, "tra")
+    assert (four.label, four.writer, len(four.strokes)) == (4, "pendigits-tra-7", 2)
+    assert (one.label, one.writer, len(one.strokes)) == (1, "pendigits-tra-9", 1)
+    np.testing.assert_array_equal(four.strokes[0], [[100, -300], [100, -200], [180, -200]])  # y up there: flipped
+    # The 4's first stroke goes down the page from its top: y grows downwards after the flip.
+    assert four.strokes[1][0, 1] < four.strokes[1][1, 1]
+
+
+def test_split_by_writer():
+    assert [split_of("uji", f"uji-{w}") for w in (0, 29, 30, 39, 40, 59)] == \
+        ["train", "train", "calibration", "calibration", "test", "test"]
+    assert [split_of("pendigits", w) for w in ("pendigits-tra-1", "pendigits-tra-25", "pendigits-tra-26",
+                                                "pendigits-tes-1", "pendigits-tes-14")] == \
+        ["train", "train", "calibration", "test", "test"]
+
+
+@pytest.fixture(scope="module")
+def pen_digits():
+    if not (PEN_DIGITS_DIR / "uji" / "ujipenchars2.json").exists():
+        (pytest.fail if IN_CI else pytest.skip)(f"pen-digit data not found at {PEN_DIGITS_DIR}")
+    return load_pen_digits()
+
+
+def test_the_shared_sets_as_documented(pen_digits):
+    uji = [d for d in pen_digits if d.dataset == "uji"]
+    pendigits = [d for d in pen_digits if d.dataset == "pendigits"]
+    assert len(uji) == 1200 and np.bincount([d.label for d in uji]).tolist() == [120] * 10
+    assert len({d.writer for d in uji}) == 60
+    assert len(pendigits) == 7494 + 3498
+    assert len({d.writer for d in pendigits if "-tra-" in d.writer}) == 30
+    assert len({d.writer for d in pendigits if "-tes-" in d.writer}) == 14
+    # Stroke counts agree with the raw files: every .PEN_DOWN block is one stroke.
+    raw_strokes = sum((PEN_DIGITS_DIR / "pendigits" / name).read_text().count(".PEN_DOWN")
+                      for name in ("pendigits-orig.tra", "pendigits-orig.tes"))
+    assert sum(len(d.strokes) for d in pendigits) == raw_strokes
+    raw_uji = json.loads((PEN_DIGITS_DIR / "uji" / "ujipenchars2.json").read_text())["rawData"]
+    assert [len(s) for s in raw_uji["7"][:6]] == [len(d.strokes) for d in uji if d.label == 7][:6]
+
+
+def test_no_writer_is_in_two_splits_and_pendigits_test_writers_are_test_only(pen_digits):
+    splits = {}
+    for d in pen_digits:
+        splits.setdefault(d.writer, set()).add(d.split)
+    assert all(len(s) == 1 for s in splits.values())
+    assert {d.split for d in pen_digits if "-tes-" in d.writer} == {"test"}
+    counts = {split: len([d for d in pen_digits if d.split == split]) for split in ("train", "calibration", "test")}
+    assert counts == {"train": 600 + 6246, "calibration": 200 + 1248, "test": 400 + 3498}
+
+
+def ink_box(image):
+    rows, cols = np.nonzero(image[..., 0] < 128)
+    return rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+
+
+def test_drawn_on_the_pages_canvas_at_the_asked_size_pen_and_inside_it():
+    strokes = [np.array([[0, 0], [100, 0]], np.float32)]  # one horizontal line
+    image = draw_on_canvas(strokes, np.random.default_rng(0), size=0.5, pen=18)
+    assert image.shape == (CANVAS_SIDE, CANVAS_SIDE, 3) and image.dtype == np.uint8
+    top, bottom, left, right = ink_box(image)
+    assert abs((right - left) - (0.5 * CANVAS_SIDE + 18)) <= 2  # the line, plus the round pen's caps
+    assert abs((bottom - top) - 18) <= 2  # the pen's width
+    for seed in range(20):  # random size, place and pen: always wholly on the canvas, 35-75% of it
+        image = draw_on_canvas([np.array([[0, 0], [60, 90], [0, 90]], np.float32)], np.random.default_rng(seed))
+        top, bottom, left, right = ink_box(image)
+        assert top > 0 and left > 0 and bottom < CANVAS_SIDE and right < CANVAS_SIDE
+        assert 0.35 * CANVAS_SIDE <= bottom - top <= 0.75 * CANVAS_SIDE + 41
+
+
+def test_replay_is_reproducible_in_any_number_of_processes(pen_digits):
+    digits = pen_digits[::1000]
+    one, labels = replay(digits, seed=3, copies=2)
+    two, labels_two = replay(digits, seed=3, copies=2, processes=2)
+    np.testing.assert_array_equal(one, two)
+    assert labels.tolist() == labels_two.tolist() == [d.label for d in digits] * 2
+    assert one.shape == (2 * len(digits), 28, 28) and (one.reshape(len(one), -1).max(1) > 0.5).all()
+    assert not np.array_equal(one, replay(digits, seed=4, copies=2)[0])
+
+
+def test_benchmark_on_a_small_slice(pen_digits):
+    """The benchmark's figures on 60 test digits of the committed default model."""
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.pen_digits", "--limit", "60", "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["uji"]["n"] + report["pendigits"]["n"] == 60
+    for name in ("uji", "pendigits"):
+        confusion = np.array(report[name]["confusion"])
+        assert confusion.shape == (10, 10) and confusion.sum() == report[name]["n"]
+        assert report[name]["accuracy"] == round(np.trace(confusion) / confusion.sum(), 4)
+    correct = sum(report[name]["accuracy"] * report[name]["n"] for name in ("uji", "pendigits"))
+    assert correct / 60 > 0.85
+    assert report["mnist_redrawn"]["n"] == 60 and report["mnist_redrawn"]["accuracy"] > 0.85
+    assert 0 <= report["ece_after"] <= 1 and 0 <= report["not_sure_letters"] <= 1
