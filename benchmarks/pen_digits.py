@@ -9,7 +9,7 @@ scribbles, and MNIST test digits redrawn as strokes (benchmarks/drawn_digits.py)
 The same function (model.calibration.pen_digit_report) writes these figures into the model card
 at the end of train.py; this script only prints.
 
-    .venv/bin/python -m benchmarks.pen_digits [--weights PATH] [--seed 0] [--limit N] [--calibrate] [--json]
+    .venv/bin/python -m benchmarks.pen_digits [--weights PATH] [--seed 0] [--limit N] [--calibrate] [--by-pen] [--json]
 
 --calibrate first fits a temperature on the calibration writers (for weights saved without one;
 nothing is written); --limit N measures N digits (and not-digits), spread over all test writers.
@@ -18,8 +18,11 @@ import argparse
 import json
 import time
 
+import numpy as np
+
 from model import load_model
-from model.calibration import SETS, calibrate, pen_digit_report
+from model.calibration import SETS, calibrate, pen_digit_report, raw_logits, spread
+from model.pen_digits import load_pen_digits, replay
 from tests.helpers import MNIST_DIR
 
 UNSURE_DEFAULT = 0.6  # the page's threshold for weights without their own (demo/app.py)
@@ -29,6 +32,21 @@ def load_mnist_test(data_dir):
     from torchvision.datasets import MNIST
     test = MNIST(data_dir, train=False, download=False)
     return test.data.numpy(), test.targets.numpy()
+
+
+PENS = (6, 12, 18, 24, 30, 40)  # px on the page's 280 px canvas; the digit's size stays random (35-75%)
+
+
+def accuracy_by_pen(model, seed: int, limit, processes: int) -> dict:
+    """{pen width: {set: accuracy}}: the test writers' digits drawn with one pen width at a time."""
+    digits = spread(load_pen_digits("test"), limit)
+    dataset = np.array([d.dataset for d in digits])
+    figures = {}
+    for pen in PENS:
+        images, labels = replay(digits, seed, processes=processes, pen=pen)
+        right = raw_logits(model, images).argmax(1).numpy() == labels
+        figures[pen] = {name: round(float(right[dataset == name].mean()), 4) for name in SETS}
+    return figures
 
 
 def print_report(report: dict) -> None:
@@ -47,6 +65,8 @@ def print_report(report: dict) -> None:
     print(f"'not sure' below {report['unsure_below']:.0%}: digits {report['not_sure_digits']:.1%}, "
           f"letters {report['not_sure_letters']:.1%}, scribbles {report['not_sure_scribbles']:.1%} "
           f"({report['n_letters_and_scribbles']} of each)")
+    for pen, accuracy in report.get("by_pen", {}).items():
+        print(f"pen {pen:>2} px: " + ", ".join(f"{name} {a:.2%}" for name, a in accuracy.items()))
 
 
 def main():
@@ -58,6 +78,8 @@ def main():
     p.add_argument("--data-dir", default=str(MNIST_DIR), help="MNIST root, for the redrawn-MNIST row")
     p.add_argument("--processes", type=int, default=2)
     p.add_argument("--json", action="store_true", help="print the figures as one JSON line instead")
+    p.add_argument("--by-pen", action="store_true",
+                   help="also the accuracy with each of a few fixed pen widths (the page's slider: 6-40 px, 18 at first)")
     args = p.parse_args()
     model = load_model(args.weights)
     started = time.time()
@@ -66,6 +88,8 @@ def main():
         unsure_below = calibrate(model, seed=args.seed, limit=args.limit, processes=args.processes)["unsure_below"]
     report = pen_digit_report(model, unsure_below, seed=args.seed, limit=args.limit, processes=args.processes,
                               mnist_test=load_mnist_test(args.data_dir))
+    if args.by_pen:
+        report["by_pen"] = accuracy_by_pen(model, args.seed, args.limit, args.processes)
     report.update(weights=args.weights or "weights/default.pt", seconds=round(time.time() - started, 1))
     if args.json:
         print(json.dumps(report))

@@ -58,7 +58,7 @@ def unsure_threshold(calibrated_confidence) -> float:
     return max(0.5, float(np.quantile(np.asarray(calibrated_confidence), UNSURE_SHARE)))
 
 
-def _spread(items, limit):
+def spread(items, limit):
     """At most `limit` items, evenly spread (all digits and writers), for quick runs."""
     if not limit or limit >= len(items):
         return items
@@ -68,7 +68,7 @@ def _spread(items, limit):
 def calibrate(model, seed: int = 0, limit=None, processes: int = 1) -> dict:
     """Fit and set `model.temperature` on the calibration writers' digits drawn on the page's
     canvas; returns the temperature, the not-sure threshold and what they were fitted on."""
-    images, labels = replay(_spread(load_pen_digits("calibration"), limit), seed, processes=processes)
+    images, labels = replay(spread(load_pen_digits("calibration"), limit), seed, processes=processes)
     logits = raw_logits(model, images)
     temperature = fit_temperature(logits, labels)
     model.temperature.fill_(temperature)
@@ -93,7 +93,7 @@ def pen_digit_report(model, unsure_below: float, seed: int = 0, limit=None, proc
     digit, confusion matrix), ECE with the model's temperature and with T = 1, and how often the
     page would say "not sure" to them and to letters and scribbles; with `mnist_test` (uint8
     images, labels), also the accuracy on MNIST test digits redrawn as pen strokes."""
-    digits = _spread(load_pen_digits("test"), limit)
+    digits = spread(load_pen_digits("test"), limit)
     images, labels = replay(digits, seed, processes=processes)
     logits = raw_logits(model, images)
     temperature = float(model.temperature)

@@ -213,12 +213,12 @@ def redraw_mnist(digits: np.ndarray, seed: int, processes: int = 1) -> np.ndarra
 
 
 def _drawn(job) -> np.ndarray:
-    strokes, seed, jitter = job
-    return as_model_input([draw_on_canvas(strokes, np.random.default_rng(seed), jitter=jitter)])[0]
+    strokes, seed, jitter, pen = job
+    return as_model_input([draw_on_canvas(strokes, np.random.default_rng(seed), pen=pen, jitter=jitter)])[0]
 
 
 def _draw_all(jobs, processes: int) -> np.ndarray:
-    """Draw (strokes, seed, jitter) jobs on the canvas and read them as the model does, in parallel."""
+    """Draw (strokes, seed, jitter, pen) jobs on the canvas and read them as the model does, in parallel."""
     if processes > 1 and len(jobs) > 1:
         import multiprocessing
         with multiprocessing.Pool(processes) as pool:
@@ -228,12 +228,13 @@ def _draw_all(jobs, processes: int) -> np.ndarray:
     return np.stack(images) if images else np.zeros((0, 28, 28), np.float32)
 
 
-def replay(digits, seed: int, copies: int = 1, jitter: float = 0.0,
-           processes: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def replay(digits, seed: int, copies: int = 1, jitter: float = 0.0, processes: int = 1,
+           pen: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Every digit drawn `copies` times on the page's canvas (each drawing its own random size,
-    place and pen width, seeded by (seed, copy, index), so the same call gives the same images in
-    any number of processes) and read as the model reads it: ((N, 28, 28) float32, labels)."""
-    jobs = [(d.strokes, [seed, copy, i], jitter) for copy in range(copies) for i, d in enumerate(digits)]
+    place and pen width unless `pen` is given, seeded by (seed, copy, index), so the same call
+    gives the same images in any number of processes) and read as the model reads it:
+    ((N, 28, 28) float32, labels)."""
+    jobs = [(d.strokes, [seed, copy, i], jitter, pen) for copy in range(copies) for i, d in enumerate(digits)]
     return _draw_all(jobs, processes), np.array([d.label for _ in range(copies) for d in digits], np.int64)
 
 
@@ -295,5 +296,5 @@ def not_digit_strokes(kind: str, n: int, seed: int) -> list[list[np.ndarray]]:
 
 def not_digit_images(kind: str, n: int, seed: int, processes: int = 1) -> np.ndarray:
     """`n` not-digits (see not_digit_strokes) drawn on the page's canvas, as the model reads them."""
-    return _draw_all([(s, [seed, NOT_DIGITS[kind], i], 0.0) for i, s in enumerate(not_digit_strokes(kind, n, seed))],
+    return _draw_all([(s, [seed, NOT_DIGITS[kind], i], 0.0, None) for i, s in enumerate(not_digit_strokes(kind, n, seed))],
                      processes)
