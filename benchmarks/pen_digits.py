@@ -21,11 +21,9 @@ import time
 import numpy as np
 
 from model import load_model
-from model.calibration import SETS, calibrate, pen_digit_report, raw_logits, spread
+from model.calibration import SETS, calibrate, pen_digit_report, raw_logits, spread, unsure_below
 from model.pen_digits import load_pen_digits, replay
 from tests.helpers import MNIST_DIR
-
-UNSURE_DEFAULT = 0.6  # the page's threshold for weights without their own (demo/app.py)
 
 
 def load_mnist_test(data_dir):
@@ -83,10 +81,10 @@ def main():
     args = p.parse_args()
     model = load_model(args.weights)
     started = time.time()
-    unsure_below = model.metadata.get("unsure_below", UNSURE_DEFAULT)
+    threshold = unsure_below(model)
     if args.calibrate:
-        unsure_below = calibrate(model, seed=args.seed, limit=args.limit, processes=args.processes)["unsure_below"]
-    report = pen_digit_report(model, unsure_below, seed=args.seed, limit=args.limit, processes=args.processes,
+        threshold = calibrate(model, seed=args.seed, limit=args.limit, processes=args.processes)["unsure_below"]
+    report = pen_digit_report(model, threshold, seed=args.seed, limit=args.limit, processes=args.processes,
                               mnist_test=load_mnist_test(args.data_dir))
     if args.by_pen:
         report["by_pen"] = accuracy_by_pen(model, args.seed, args.limit, args.processes)

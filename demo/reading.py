@@ -18,8 +18,8 @@ import base64
 import numpy as np
 
 from model import RowClassifier, RowTrace
+from model.calibration import unsure_below
 
-UNSURE_BELOW = 0.6  # the default "not sure" threshold when a model records none
 FORMAT = "row-trace-v1"
 
 
@@ -43,11 +43,6 @@ def decision_row(answer_per_row: np.ndarray) -> int | None:
         return None
     below = np.flatnonzero(~above)
     return int(below[-1]) + 2 if len(below) else 1
-
-
-def unsure_below(model: RowClassifier) -> float:
-    """The model's own "not sure" threshold (calibrated per model in training), else 0.6."""
-    return float(model.metadata.get("unsure_below", UNSURE_BELOW))
 
 
 def a_digit(digit: int) -> str:

@@ -23,10 +23,16 @@ from .pen_digits import load_pen_digits, not_digit_images, redraw_mnist, replay
 
 ECE_BINS = 15
 UNSURE_SHARE = 0.01  # of the calibration writers' real digits that may be called "not sure"
+UNSURE_BELOW_UNCALIBRATED = 0.6  # the "not sure" threshold of weights saved without one of their own
 TEMPERATURES = np.exp(np.linspace(np.log(0.2), np.log(5.0), 641))  # the search grid for T
 SETS = ("uji", "pendigits")
 NOT_DIGITS = 500  # letters and scribbles drawn for the not-sure rates
 MNIST_REDRAWN = 2000  # MNIST test digits redrawn as pen strokes, evenly spread over the test set
+
+
+def unsure_below(model) -> float:
+    """The model's own "not sure" threshold (fitted in training), else UNSURE_BELOW_UNCALIBRATED."""
+    return float(model.metadata.get("unsure_below", UNSURE_BELOW_UNCALIBRATED))
 
 
 @torch.no_grad()
