@@ -91,8 +91,11 @@ def test_committed_preset_weights_were_made_by_their_recipe_and_trace_like_the_m
     card = json.loads(path.with_suffix(".json").read_text())
     assert ModelConfig(**card["config"]) == preset.config and card["params"] == model.num_params()
     assert f"--preset {name}" in card["command"] and card["recipe"]["recipe"] == recipe
+    # What the page says about the model; weights trained since calibration existed carry theirs.
+    calibrated = {"unsure_below": card["calibration"]["unsure_below"]} if "calibration" in card else {}
     assert model.metadata == {"test_accuracy": card["test_accuracy"], "date": card["date"], "preset": name,
-                              "recipe": recipe}  # what the page says about the model
+                              "recipe": recipe, **calibrated}
+    assert model.temperature.item() == pytest.approx(card.get("calibration", {}).get("temperature", 1.0), abs=1e-4)
     expected = preset.recipe(recipe).to_dict()
     assert {key: card["recipe"][key] for key in expected} == expected
     images = torch.rand(4, 28, 28)
