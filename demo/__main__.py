@@ -33,6 +33,7 @@ def main(argv=None):
                    help="predictions run at once (default: one per core, each on one torch thread)")
     args = p.parse_args(argv)
     guard.cut_log_lines()  # a stranger's 1 MB value must not become 1 MB of log
+    guard.cap_malloc_arenas()  # memory stays flat over hours of drawings (benchmarks/soak.py)
 
     try:
         models = load_models(args.weights, args.presets)  # a --weights file keeps its name over a preset's

@@ -63,6 +63,23 @@ CSP = "; ".join([
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"content-security-policy", CSP.encode())]
 
 
+MALLOC_ARENAS = 2  # glibc's default is 8 per core: each worker thread's own heap, grown and rarely returned
+
+
+def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Let glibc's malloc keep at most `arenas` heaps for all threads (mallopt M_ARENA_MAX, as
+    the MALLOC_ARENA_MAX variable does at start): the server answers on a pool of threads, and
+    with a heap per thread the freed memory of each drawing stays spread over many heaps, so the
+    process's memory creeps up under long use. Where malloc is not glibc's, nothing changes."""
+    import ctypes
+    import ctypes.util
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(-8, arenas))  # M_ARENA_MAX is -8 in glibc's malloc.h
+    except (OSError, AttributeError):
+        return False
+
+
 class CutLines(io.TextIOBase):
     """A text stream (stdout, stderr) that cuts every line to `limit` characters: Gradio logs
     a bad value inside its error messages (a 1 MB model name: 1 MB per log line)."""

@@ -6,6 +6,7 @@ attacks are the ones measured there, scaled down to what a test can afford.
 import io
 import json
 import os
+import platform
 import tempfile
 import threading
 import time
@@ -312,3 +313,9 @@ def test_the_app_uses_a_cache_folder_of_its_own(server, tmp_path):
     folder = Path(os.environ.get("GRADIO_TEMP_DIR", cache.FOLDER))
     assert folder.name != "gradio" and list(folder.rglob(name)), f"{name} not under {folder}"
     assert not list(Path(tempfile.gettempdir(), "gradio").rglob(name))
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_malloc_arenas_are_capped_on_glibc():
+    """glibc accepts the cap (mallopt returns 0 for an option it does not know or a bad value)."""
+    assert guard.cap_malloc_arenas() is True
