@@ -96,8 +96,9 @@ class Predictor:
     def model(self, name=None) -> RowClassifier:
         if name in (None, ""):
             return self.models[self.default]
-        if name not in self.models:
-            raise gr.Error(f"Unknown model {name!r}: choose one of {', '.join(self.models)}.", print_exception=False)
+        if not isinstance(name, str) or name not in self.models:
+            shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:60] + "..."  # a stranger's 1 MB name stays out
+            raise gr.Error(f"Unknown model {shown}: choose one of {', '.join(self.models)}.", print_exception=False)
         return self.models[name]
 
     def traced(self, image: np.ndarray, model_name=None) -> RowTrace:

@@ -186,6 +186,10 @@ def test_predictor_switches_models_and_describes_each():
     assert "plain tutorial recipe" in about and "(its tutorial reports 98.15%)" in about
     with pytest.raises(gr.Error, match="Unknown model 'gpt'"):
         predictor.predict(drawing, "gpt")
+    for odd in ("x" * 2**20, ["lstm64"], 7):  # a huge name is cut in the message; a non-string is a name too
+        with pytest.raises(gr.Error, match="Unknown model .*choose one of lstm64, bilstm64") as refused:
+            predictor.predict(drawing, odd)
+        assert len(str(refused.value)) < 200
 
 
 def test_the_page_compares_two_models_and_says_when_both_are_the_same():
