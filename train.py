@@ -51,7 +51,7 @@ from model import (
     read_weights_file,
     save_model,
 )
-from model.calibration import calibrate, pen_digit_report
+from model.calibration import calibrate, pen_digit_report, spread
 from model.pen_digits import load_pen_digits, not_digit_images, replay
 from model.preprocess import to_mnist
 from model.presets import RECIPES
@@ -209,9 +209,7 @@ def real_pen_digits(recipe: Recipe, processes: int, limit=None) -> tuple[torch.T
         digits = load_pen_digits("train")
     except FileNotFoundError as exc:
         sys.exit(f"error: {exc}; or pass --pen-copies 0 to train on MNIST alone")
-    if limit:
-        digits = digits[::max(1, len(digits) // limit)][:limit]
-    images, labels = replay(digits, seed=recipe.seed, copies=recipe.pen_copies, jitter=1.0, processes=processes)
+    images, labels = replay(spread(digits, limit), seed=recipe.seed, copies=recipe.pen_copies, jitter=1.0, processes=processes)
     return torch.from_numpy(images), torch.from_numpy(labels)
 
 

@@ -3,13 +3,13 @@ from .model import ModelConfig, RowClassifier
 from .presets import PRESETS, Preset
 from .trace import GATE_NAMES, RowTrace, trace
 from .weights import (
-           DEFAULT_WEIGHTS,
-           WeightsError,
-           atomic_torch_save,
-           atomic_write,
-           load_model,
-           read_weights_file,
-           save_model,
+    DEFAULT_WEIGHTS,
+    WeightsError,
+    atomic_torch_save,
+    atomic_write,
+    load_model,
+    read_weights_file,
+    save_model,
 )
 
 __all__ = ["ModelConfig", "RowClassifier", "RowTrace", "trace", "GATE_NAMES", "load_model", "save_model",

@@ -202,30 +202,25 @@ def _redrawn(job) -> np.ndarray:
     return as_model_input([redraw_mnist_digit(digit, np.random.default_rng(seed))])[0]
 
 
-def redraw_mnist(digits: np.ndarray, seed: int, processes: int = 1) -> np.ndarray:
-    """MNIST digits (N, 28, 28) uint8 redrawn as pen strokes (redraw_mnist_digit) and read as the model reads them."""
-    jobs = [(digit, [seed, i]) for i, digit in enumerate(digits)]
-    if processes > 1:
-        import multiprocessing
-        with multiprocessing.Pool(processes) as pool:
-            return np.stack(pool.map(_redrawn, jobs, chunksize=64))
-    return np.stack([_redrawn(job) for job in jobs])
-
-
 def _drawn(job) -> np.ndarray:
     strokes, seed, jitter, pen = job
     return as_model_input([draw_on_canvas(strokes, np.random.default_rng(seed), pen=pen, jitter=jitter)])[0]
 
 
-def _draw_all(jobs, processes: int) -> np.ndarray:
-    """Draw (strokes, seed, jitter, pen) jobs on the canvas and read them as the model does, in parallel."""
+def _read_all(draw, jobs, processes: int) -> np.ndarray:
+    """`draw(job)` (a drawing read as the model reads it) for every job, in parallel: (N, 28, 28)."""
     if processes > 1 and len(jobs) > 1:
         import multiprocessing
         with multiprocessing.Pool(processes) as pool:
-            images = pool.map(_drawn, jobs, chunksize=64)
+            images = pool.map(draw, jobs, chunksize=64)
     else:
-        images = [_drawn(job) for job in jobs]
+        images = [draw(job) for job in jobs]
     return np.stack(images) if images else np.zeros((0, 28, 28), np.float32)
+
+
+def redraw_mnist(digits: np.ndarray, seed: int, processes: int = 1) -> np.ndarray:
+    """MNIST digits (N, 28, 28) uint8 redrawn as pen strokes (redraw_mnist_digit) and read as the model reads them."""
+    return _read_all(_redrawn, [(digit, [seed, i]) for i, digit in enumerate(digits)], processes)
 
 
 def replay(digits, seed: int, copies: int = 1, jitter: float = 0.0, processes: int = 1,
@@ -235,7 +230,7 @@ def replay(digits, seed: int, copies: int = 1, jitter: float = 0.0, processes: i
     gives the same images in any number of processes) and read as the model reads it:
     ((N, 28, 28) float32, labels)."""
     jobs = [(d.strokes, [seed, copy, i], jitter, pen) for copy in range(copies) for i, d in enumerate(digits)]
-    return _draw_all(jobs, processes), np.array([d.label for _ in range(copies) for d in digits], np.int64)
+    return _read_all(_drawn, jobs, processes), np.array([d.label for _ in range(copies) for d in digits], np.int64)
 
 
 # Not digits: what a person may draw that is no digit, to measure how often the model says it is
@@ -296,5 +291,5 @@ def not_digit_strokes(kind: str, n: int, seed: int) -> list[list[np.ndarray]]:
 
 def not_digit_images(kind: str, n: int, seed: int, processes: int = 1) -> np.ndarray:
     """`n` not-digits (see not_digit_strokes) drawn on the page's canvas, as the model reads them."""
-    return _draw_all([(s, [seed, NOT_DIGITS[kind], i], 0.0, None) for i, s in enumerate(not_digit_strokes(kind, n, seed))],
-                     processes)
+    jobs = [(strokes, [seed, NOT_DIGITS[kind], i], 0.0, None) for i, strokes in enumerate(not_digit_strokes(kind, n, seed))]
+    return _read_all(_drawn, jobs, processes)

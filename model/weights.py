@@ -82,17 +82,17 @@ def read_weights_file(path) -> dict:
         if "GLOBAL" in str(exc):  # the file names a Python object to call: refuse it
             raise WeightsError(f"{path} holds pickled objects other than tensors and plain values; it was "
                                f"refused unread (loading never runs code). Use a file written by train.py") from None
-        raise _corrupted(path, exc) from None
+        raise _corrupted(path, f"truncated or corrupted ({type(exc).__name__}: {_first_line(exc, 120)})") from None
     except Exception as exc:  # torch raises many types for a damaged zip or pickle
-        raise _corrupted(path, exc) from None
+        raise _corrupted(path, f"truncated or corrupted ({type(exc).__name__}: {_first_line(exc, 120)})") from None
 
 
 def _first_line(exc: Exception, limit: int) -> str:
     return (str(exc).strip().splitlines() or [""])[0][:limit]
 
 
-def _corrupted(path, exc) -> WeightsError:
-    return WeightsError(f"weights file {path} is truncated or corrupted ({type(exc).__name__}: {_first_line(exc, 120)}); "
+def _corrupted(path, how: str) -> WeightsError:
+    return WeightsError(f"weights file {path} is {how}; "
                         f"retrain it with `make train` or restore it with `git checkout -- {path}`")
 
 
@@ -113,8 +113,7 @@ def check_tensors(path: Path, blob: dict) -> None:
         isinstance(v, torch.Tensor) for v in state.values()) else None
     for where, expected in (("stored in it", stored), (f"in its card {card.name}", carded)):
         if expected is not None and expected != actual:
-            raise WeightsError(f"weights file {path} is corrupted: its tensors do not match the checksum {where}; "
-                               f"retrain it with `make train` or restore it with `git checkout -- {path}`")
+            raise _corrupted(path, f"corrupted: its tensors do not match the checksum {where}")
 
 
 def load_model(path=None, expected_config: ModelConfig | None = None) -> RowClassifier:
