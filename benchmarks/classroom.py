@@ -286,8 +286,8 @@ def main():
     with running as app:
         page = Page(app.url)
         measure(page, 1, 2, digits)  # warm up
+        pids = args.server_pid if args.url else [app.pid]
         for students in args.students:
-            pids = args.server_pid if args.url else [app.pid]
             print(json.dumps(measure(page, students, args.seconds, digits, pids)), flush=True)
 
 

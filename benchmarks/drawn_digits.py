@@ -22,9 +22,10 @@ import numpy as np
 import torch
 from PIL import Image
 
+from benchmarks.pen_digits import load_mnist_test
 from model import load_model
+from model.pen_digits import as_model_input
 from model.pen_digits import redraw_mnist_digit as redraw
-from model.preprocess import to_mnist
 from tests.helpers import MNIST_DIR
 
 
@@ -42,17 +43,15 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--naive", action="store_true")
     args = p.parse_args()
-    from torchvision.datasets import MNIST
-    test = MNIST(args.data_dir, train=False, download=False)
+    test_images, test_labels = load_mnist_test(args.data_dir)
     # An even spread over the whole test set, not just its first writers.
-    index = np.linspace(0, len(test.data) - 1, args.n).astype(int)
-    images, labels = test.data.numpy()[index], test.targets.numpy()[index]
+    index = np.linspace(0, len(test_labels) - 1, args.n).astype(int)
+    images, labels = test_images[index], test_labels[index]
     model = load_model(args.weights)
     rng = np.random.default_rng(args.seed)
     start = time.time()
     drawings = [redraw(img, rng) for img in images]
-    prepared = [to_mnist(d) for d in drawings]
-    prepared = np.stack([x if x is not None else np.zeros((28, 28), np.float32) for x in prepared])
+    prepared = as_model_input(drawings)
     with torch.inference_mode():
         predicted = model(torch.from_numpy(prepared)).argmax(1).numpy()
     result = {"drawn_digit_accuracy": round(float((predicted == labels).mean()), 4), "n": len(labels),

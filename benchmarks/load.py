@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from gradio_client import Client, handle_file
 
-from tests.helpers import draw_digit, running_app, save_png
+from tests.helpers import random_digit, running_app, save_png
 
 
 def drawings(folder: Path) -> list:
@@ -32,8 +32,7 @@ def drawings(folder: Path) -> list:
     rng = np.random.default_rng(0)
     values = []
     for i, digit in enumerate("7041271024"):
-        drawing = draw_digit(digit, canvas=int(rng.integers(280, 600)), size=rng.uniform(0.4, 0.8),
-                             centre=(rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6)), pen=rng.uniform(0.02, 0.05))
+        drawing = random_digit(rng, digit, canvas=(280, 600))
         values.append({"background": None, "layers": [], "composite": handle_file(save_png(folder, drawing, f"d{i}.png"))})
     return values
 

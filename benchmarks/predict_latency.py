@@ -12,8 +12,7 @@ import time
 import numpy as np
 import torch
 
-from demo.app import Predictor
-from model import PRESETS, load_model
+from demo.app import Predictor, load_models
 from tests.helpers import draw_digit, png_data_url
 
 
@@ -28,7 +27,7 @@ def main():
     p.add_argument("--repeats", type=int, default=200)
     args = p.parse_args()
     torch.set_num_threads(1)  # as the app runs it
-    models = {"default": load_model(), **{name: load_model(p.weights_path()) for name, p in PRESETS.items()}}
+    models = load_models()  # every model the app serves
     predictor = Predictor(models)
     # What the page sends (a 280x280 PNG data URL) and what API clients send (a bigger array).
     drawings = [png_data_url(draw_digit(d, pen=0.05), side=280) for d in "70412"] + \

@@ -22,7 +22,7 @@ from gradio_client import Client, handle_file
 
 from benchmarks.load import cpu_seconds
 from demo import cache
-from tests.helpers import STROKES, draw_digit, running_app, save_png
+from tests.helpers import random_digit, running_app, save_png
 
 MB = 2**20
 
@@ -69,9 +69,7 @@ def main():
                 client = Client(app.url, verbose=False, ssl_verify=False, download_files=str(downloads / str(n)))
                 i = 0
                 while time.time() < stop_at:
-                    digit = str(rng.choice(list(STROKES)))
-                    image = draw_digit(digit, canvas=int(rng.integers(280, 500)), size=rng.uniform(0.4, 0.8),
-                                       centre=(rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6)), pen=rng.uniform(0.02, 0.05))
+                    image = random_digit(rng, canvas=(280, 500))
                     path = save_png(drawings, image, f"u{n}-{i % 4}.png")  # a few per user on disk at a time
                     start = time.perf_counter()
                     try:

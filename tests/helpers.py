@@ -50,6 +50,15 @@ def draw_digit(digit="7", canvas=400, size=0.6, centre=(0.5, 0.5), pen=0.04, asp
     return np.asarray(img)
 
 
+def random_digit(rng: np.random.Generator, digit: str | None = None, canvas=280) -> np.ndarray:
+    """A drawing of `digit` (default: a random one) at a random size (40-80% of the canvas), place
+    and pen, on a canvas of `canvas` px (or a random side in the (low, high) range given)."""
+    digit = digit or str(rng.choice(list(STROKES)))
+    side = canvas if isinstance(canvas, int) else int(rng.integers(*canvas))
+    return draw_digit(digit, canvas=side, size=rng.uniform(0.4, 0.8),
+                      centre=(rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6)), pen=rng.uniform(0.02, 0.05))
+
+
 def png_data_url(image, side=None) -> str:
     """An image (array or PIL image) as the PNG data URL the page's canvas sends (resized to
     side x side if given)."""
