@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from deploy.replicas import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 MNIST_DIR = ROOT.parent / "shared" / "data" / "mnist"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -157,11 +159,7 @@ def running_app(*args, timeout=90, module="demo"):
                 time.sleep(0.3)
         yield RunningApp(url, port, log, proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop([proc])
         log.unlink(missing_ok=True)
 
 

@@ -22,7 +22,7 @@ from gradio_client import Client, handle_file
 
 from demo.guard import MAX_QUEUED_PER_SESSION
 from deploy.health import healthy
-from deploy.replicas import routes_to
+from deploy.replicas import routes_to, stop
 from tests.helpers import (
     CHROMIUM_ARGS,
     IN_CI,
@@ -121,11 +121,7 @@ def serving(command, port, env=None, cwd=ROOT, timeout=120):
             time.sleep(0.5)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop([process])
         log.close()
 
 

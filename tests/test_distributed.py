@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from model import load_model
-from tests.helpers import ROOT
+from tests.helpers import ROOT, SMALL_TRAINING
 
 pytestmark = pytest.mark.training  # see pyproject.toml's markers
 
@@ -16,8 +16,7 @@ pytestmark = pytest.mark.training  # see pyproject.toml's markers
 def test_torchrun_two_processes_write_one_loadable_model_equal_across_ranks(tmp_path, mnist_dir):
     out = tmp_path / "ddp.pt"
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "train.py",
-               "--data-dir", str(mnist_dir), "--device", "cpu", "--epochs", "2", "--batch-size", "64",
-               "--train-limit", "512", "--test-limit", "256", "--out", str(out)]
+               "--data-dir", str(mnist_dir), "--device", "cpu", "--epochs", "2", *SMALL_TRAINING, "--out", str(out)]
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]

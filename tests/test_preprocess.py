@@ -157,7 +157,6 @@ PAGE_PENS = (6, 12, 18, 30, 40)  # the page's pen slider runs 6..40 px on its 28
 
 def page_canvas(marks):
     """A 280 px white canvas with `marks`: (points, pen width) drawn as the page's round pen draws."""
-    from PIL import ImageDraw
     image = Image.new("RGB", (280, 280), "white")
     draw = ImageDraw.Draw(image)
     for points, pen in marks:

@@ -53,12 +53,6 @@ def test_file_from_another_config_is_refused(tmp_path):
     save_model(small_model(), path)
     with pytest.raises(WeightsError, match="another config"):
         load_model(path, expected_config=ModelConfig())
-    # Tensors that do not fit the stored config (a file edited or written by other code).
-    blob = torch.load(path, weights_only=True)
-    blob["config"]["hidden_size"] = 16
-    torch.save(blob, path)
-    with pytest.raises(WeightsError, match="do not fit its config"):
-        load_model(path)
 
 
 def test_other_files_are_not_mistaken_for_weights(tmp_path):
