@@ -10,7 +10,7 @@ from model import WeightsError
 from . import cache, guard
 
 cache.use_own_folder()  # before Gradio is imported (by .app): it reads GRADIO_TEMP_DIR once
-from .app import MAX_UPLOAD_BYTES, build_app, load_models  # noqa: E402
+from .app import build_app, load_models  # noqa: E402
 
 
 def main(argv=None):
@@ -57,7 +57,7 @@ def main(argv=None):
     # The guard (body limit, closed routes, login and queue limits, headers) and the cache sweeper.
     app_kwargs = {"middleware": [guard.middleware(app)], "lifespan": cache.sweeper(app, args.keep_files)}
     app.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
-               max_file_size=MAX_UPLOAD_BYTES, show_error=False, prevent_thread_lock=True, app_kwargs=app_kwargs)
+               max_file_size=guard.MAX_UPLOAD_BYTES, show_error=False, prevent_thread_lock=True, app_kwargs=app_kwargs)
     if args.share and not app.share_url:
         # Offline (or blocked), Gradio cannot open its tunnel: say so plainly and keep serving.
         print(f"warning: --share could not create a public link (no internet access?); "

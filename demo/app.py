@@ -5,7 +5,7 @@ One pipeline serves the page and the `predict` API: the drawing becomes MNIST's 
 packed as data (demo.reading). The page draws every view in the browser from that data
 (demo.components); the API returns it as JSON. The app only wires these together.
 """
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import gradio as gr
@@ -19,12 +19,12 @@ from model import PRESETS, RowClassifier, RowTrace, load_model, trace
 from model.preprocess import MAX_SIDE, DrawingError, to_mnist
 
 from .components import DrawingCanvas, TraceViews
+from .guard import MAX_UPLOAD_BYTES
 from .reading import reading
 
 # Pillow refuses to decode images over twice this many pixels: uploads stay within memory.
 Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
 
-MAX_UPLOAD_BYTES = 10 * 2**20  # launch's max_file_size ("10mb")
 EMPTY_STATUS = "**Draw a digit** (0-9) in the box: the views update while you draw."
 
 EXPLANATION = """
@@ -132,7 +132,8 @@ class Predictor:
 
     def predict(self, value, model_name=None) -> tuple:
         """The `predict` API: (label, trace, status), see Answer."""
-        return astuple(self.answer(value, model_name))
+        answer = self.answer(value, model_name)
+        return tuple(getattr(answer, field.name) for field in fields(answer))  # astuple would deep-copy the trace
 
     def predict_canvas(self, data_url, model_name=None, other_name=None) -> dict:
         """What the page's views draw: the reading of the picked model and, when a second one

@@ -3,7 +3,7 @@
 // again when it ends. The value sent is a small PNG data URL, dark ink on white.
 const SEND_EVERY_MS = 60;
 const canvas = element.querySelector("canvas");
-const ctx = canvas.getContext("2d", {willReadFrequently: true});  // getImageData at each stroke start
+const ctx = canvas.getContext("2d", {willReadFrequently: true});  // getImageData at each touch stroke start
 let drawing = false, last = null, lastSent = 0, pending = null, hasInk = false;
 let fingers = 0, before = null;  // a second finger (pinch) undoes the stroke and draws nothing
 
@@ -48,12 +48,11 @@ function strokeTo(p) {
 
 canvas.addEventListener("pointerdown", (event) => {
   if (event.pointerType === "touch" && ++fingers > 1) {
-    if (drawing && before) { ctx.putImageData(before.image, 0, 0); hasInk = before.hasInk; drawing = false; send(); }
-    drawing = false;
-    clearTimeout(pending);
+    if (drawing && before) { ctx.putImageData(before.image, 0, 0); hasInk = before.hasInk; end(); }  // undone, sent once
     return;
   }
-  before = {image: ctx.getImageData(0, 0, canvas.width, canvas.height), hasInk};
+  // Only a touch stroke can turn into a pinch and be undone.
+  before = event.pointerType === "touch" ? {image: ctx.getImageData(0, 0, canvas.width, canvas.height), hasInk} : null;
   drawing = true;
   canvas.setPointerCapture(event.pointerId);
   last = point(event);

@@ -36,7 +36,8 @@ import time
 from collections import defaultdict, deque
 from http.cookies import SimpleCookie
 
-MAX_BODY = 11 * 2**20  # bytes: an upload of at most 10 MB (launch's max_file_size) plus its form framing
+MAX_UPLOAD_BYTES = 10 * 2**20  # an uploaded file (launch's max_file_size)
+MAX_BODY = MAX_UPLOAD_BYTES + 2**20  # bytes of any request: an upload at the limit plus its form framing
 LOGIN_FAILURES = 5  # failed logins per client address and minute; more get 429
 MAX_QUEUED_PER_SESSION = 2  # the page keeps a drawer to one at a time (always_last); API clients wait for answers
 MAX_QUEUED_PER_CLIENT = 32  # one address: a class of 30 behind one NAT shares it (fair_queue keeps it from crowding others)
@@ -147,9 +148,10 @@ class Guard:
             return await refuse(send_with_headers, 404, "Not Found")
         if self.needs_login(scope, path):
             return await refuse(send_with_headers, 401, "Not authenticated")
+        too_large = f"The request body is over the limit of {self.max_body} bytes."
         length = dict(scope["headers"]).get(b"content-length", b"0")
         if not length.isdigit() or int(length) > self.max_body:
-            return await refuse(send_with_headers, 413, f"The request body is over the limit of {self.max_body} bytes.")
+            return await refuse(send_with_headers, 413, too_large)
         is_login = scope["method"] == "POST" and path.rstrip("/").endswith("/login")
         if is_login and self.recent_failures(address) >= self.login_failures:
             return await refuse(send_with_headers, 429, "Too many failed logins: wait a minute before trying again.")
@@ -159,7 +161,7 @@ class Guard:
             if status.get("too_large"):  # whatever the app answers to a cut-off body: 413 instead
                 if "code" not in status:
                     status["code"] = 413
-                    await refuse(send_with_headers, 413, f"The request body is over the limit of {self.max_body} bytes.")
+                    await refuse(send_with_headers, 413, too_large)
                 return
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
@@ -268,11 +270,16 @@ def fair_queue(blocks) -> None:
 
     async def push_fairly(*args, **kwargs):
         result = await push(*args, **kwargs)
-        running = [event for job in queue.active_jobs if job for event in job]
+        running = running_events(queue)
         for event_queue in queue.event_queue_per_concurrency_id.values():
             event_queue.queue[:] = fair_order(event_queue.queue, running)
         return result
     queue.push = push_fairly
+
+
+def running_events(queue) -> list:
+    """The events Gradio's queue is running now (copied: the queue changes as we read)."""
+    return [event for job in list(queue.active_jobs) if job for event in list(job)]
 
 
 def queued_events(blocks) -> list:
@@ -280,7 +287,7 @@ def queued_events(blocks) -> list:
     queue = blocks._queue
     waiting = [event for event_queue in list(queue.event_queue_per_concurrency_id.values())
                for event in list(event_queue.queue)]
-    return waiting + [event for job in list(queue.active_jobs) if job for event in list(job)]
+    return waiting + running_events(queue)
 
 
 async def read_body(receive) -> bytes:

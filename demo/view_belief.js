@@ -7,7 +7,7 @@ function beliefPanels(r, prefix = "") {
   return [{title: `${prefix}P(digit) after row t`, caption: "digit 0..9", values: belief, columns: 10, lo: 0, hi: 1,
            colours: "sequential", name: "P", label: (d) => `digit ${d}`},
           {title: `${prefix}P(${r.label}) by row`, caption: "bar: 0..1", values: answer, columns: 40, lo: 0, hi: 1,
-           colours: "bars", name: `P(${r.label})`, label: () => "", fixed: true}];
+           colours: "bars", name: `P(${r.label})`, label: () => ""}];
 }
 
 const beliefView = {title: "Belief by row", panels: (data) => beliefPanels(data.main)};

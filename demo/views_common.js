@@ -7,8 +7,14 @@ const ROWS = 28;
 const state = {data: null, cursor: ROWS, hoverRow: null, order: "index", signed: false, tab: "hidden",
                unit: null, panels: [], sentAt: null};
 
+const decoded = new WeakMap();  // each array of an answer is decoded once, however often views redraw
 function decode(array) {
   if (!array) return null;
+  if (!decoded.has(array)) decoded.set(array, decodeBytes(array));
+  return decoded.get(array);
+}
+
+function decodeBytes(array) {
   const bytes = Uint8Array.from(atob(array.data), (c) => c.charCodeAt(0));
   const values = new Float32Array(bytes.length);
   const step = (array.hi - array.lo) / 255;
