@@ -1,7 +1,7 @@
 """Real pen-drawn digits of writers the model never saw, drawn as a person draws them on the page.
 
 The test writers of model/pen_digits.py (UJI writers 40-59, pendigits' 14 test writers), each
-digit drawn on the page's 280x280 canvas at a random size (35-75%), place and pen width (6-40 px),
+digit drawn 5 times (--draws) on the page's 280x280 canvas at a random size (35-75%), place and pen width (6-40 px),
 read by model.preprocess.to_mnist and the model: accuracy per set and per digit, confusion
 matrices, the expected calibration error with the model's temperature and without it, how often
 the page says "not sure" (below the model's `unsure_below`) to these digits, to letters and to
@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from model import load_model
-from model.calibration import SETS, calibrate, pen_digit_report, raw_logits, spread, unsure_below
+from model.calibration import DRAWS, SETS, calibrate, pen_digit_report, raw_logits, spread, unsure_below
 from model.pen_digits import load_pen_digits, replay
 from tests.helpers import MNIST_DIR
 
@@ -50,7 +50,9 @@ def accuracy_by_pen(model, seed: int, limit, processes: int) -> dict:
 def print_report(report: dict) -> None:
     for name in SETS:
         part = report[name]
-        print(f"{name:>10}: {part['accuracy']:.2%} of {part['n']} digits, not sure {part['not_sure']:.1%}; per digit "
+        draws = " ".join(f"{a:.2%}" for a in part["per_draw"])
+        print(f"{name:>10}: {part['accuracy']:.2%} of {part['n']} digits x {part['draws']} draws (each draw: {draws}), "
+              f"not sure {part['not_sure']:.1%}; per digit "
               + " ".join(f"{d}:{a:.1%}" for d, a in enumerate(part["per_digit"])))
         print("            confusion (rows: true digit, columns: answer)")
         for digit, row in enumerate(part["confusion"]):
@@ -72,6 +74,7 @@ def main():
     p.add_argument("--weights", default=None, help="weights file (default: weights/default.pt)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random sizes, places and pen widths")
     p.add_argument("--limit", type=int, default=None, help="only N digits, spread over all test writers")
+    p.add_argument("--draws", type=int, default=DRAWS, help="drawings of every test digit (own size, place, pen)")
     p.add_argument("--calibrate", action="store_true", help="fit a temperature first (nothing is written)")
     p.add_argument("--data-dir", default=str(MNIST_DIR), help="MNIST root, for the redrawn-MNIST row")
     p.add_argument("--processes", type=int, default=2)
@@ -85,7 +88,7 @@ def main():
     if args.calibrate:
         threshold = calibrate(model, seed=args.seed, limit=args.limit, processes=args.processes)["unsure_below"]
     report = pen_digit_report(model, threshold, seed=args.seed, limit=args.limit, processes=args.processes,
-                              mnist_test=load_mnist_test(args.data_dir))
+                              mnist_test=load_mnist_test(args.data_dir), draws=args.draws)
     if args.by_pen:
         report["by_pen"] = accuracy_by_pen(model, args.seed, args.limit, args.processes)
     report.update(weights=args.weights or "weights/default.pt", seconds=round(time.time() - started, 1))
