@@ -115,7 +115,7 @@ def load_pen_digits(split: str | None = None, root=PEN_DIGITS_DIR) -> list[PenDi
 def draw_on_canvas(strokes, rng: np.random.Generator, size=None, pen=None, jitter=0.0) -> np.ndarray:
     """The strokes drawn as a person draws them on the page's canvas: a (280, 280, 3) uint8 image,
     dark round pen on white. Size (share of the canvas), place and pen width are random unless
-    given. `jitter` > 0 also varies the hand (slant, rotation, aspect) for training copies."""
+    given. `jitter` > 0 also varies the hand (slant, rotation, aspect, a wobble) for training copies."""
     points = np.concatenate(strokes)
     centre = (points.min(0) + points.max(0)) / 2
     transform = np.eye(2, dtype=np.float32)
@@ -125,6 +125,8 @@ def draw_on_canvas(strokes, rng: np.random.Generator, size=None, pen=None, jitte
         rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
         transform = rotation @ np.array([[aspect, slant], [0, 1]], np.float32)
     strokes = [(s - centre) @ transform.T for s in strokes]
+    if jitter:
+        strokes = wobble(strokes, rng, jitter)
     points = np.concatenate(strokes)
     extent = max(np.ptp(points[:, 0]), np.ptp(points[:, 1]), 1e-6)
     pen = float(pen if pen is not None else rng.uniform(*PEN_WIDTHS))
@@ -146,6 +148,128 @@ def draw_on_canvas(strokes, rng: np.random.Generator, size=None, pen=None, jitte
             draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=0)
     image = image.resize((CANVAS_SIDE, CANVAS_SIDE), Image.Resampling.BOX)
     return np.repeat(np.asarray(image)[..., None], 3, axis=2)
+
+
+def wobble(strokes, rng: np.random.Generator, amount: float = 1.0) -> list[np.ndarray]:
+    """A hand's smooth irregularity: every point moved by a slow random wave across the digit (up to
+    about 6% of its size, one wave per axis), so a straight bar may come out curved and a round
+    top flatter, as the same writer's digits differ from one another."""
+    points = np.concatenate(strokes)
+    extent = max(float(np.ptp(points, 0).max()), 1e-6)
+    waves = []
+    for _ in range(2):  # x, then y
+        frequency = rng.normal(0, 1, 2) * 2 * np.pi / extent  # about a cycle across the digit
+        waves.append((frequency, rng.uniform(0, 2 * np.pi), rng.uniform(0, 0.06) * amount * extent))
+    return [s + np.stack([size * np.sin(s @ frequency + phase) for frequency, phase, size in waves], 1).astype(np.float32)
+            for s in strokes]
+
+
+# Writing conventions some writers use and others never do (handwriting research lists them: the
+# continental 1 with a long flag, a 1 on a base, a crossed 7, a slashed 0, a closed 4, a 9 whose tail
+# curves left), and the lead-in hooks and tails of a quick hand: added to a share of the training
+# writers' digits, so a convention the training writers happen not to use is still one the model saw.
+# Each convention takes the strokes (x right, y down), their box and a random generator, and
+# returns the strokes written that way (or as they were, where it does not apply).
+CONVENTION_SHARE = 0.35  # of the training copies of a digit that has a convention
+HOOK_SHARE = 0.1  # of stroke ends that get a short hook or tail
+
+
+def _line(start, end, points: int = 6) -> np.ndarray:
+    return np.linspace(start, end, points, dtype=np.float32)
+
+
+def _crossing_x(stroke: np.ndarray, y: float):
+    """Where `stroke` first crosses the height `y` (None if it never does)."""
+    a, b = stroke[:-1], stroke[1:]
+    crossing = (a[:, 1] - y) * (b[:, 1] - y) <= 0
+    if not crossing.any():
+        return None
+    (x0, y0), (x1, y1) = a[crossing][0], b[crossing][0]
+    return float(x0 + (x1 - x0) * (y - y0) / (y1 - y0)) if y1 != y0 else float(x0)
+
+
+def flagged_one(strokes, box, rng):
+    """A flag from lower left into the top of the stem, and sometimes a base."""
+    (left, top), (right, bottom), height = box
+    stem = max(strokes, key=len)
+    tip = stem[np.argmin(stem[:, 1])]
+    length, angle = rng.uniform(0.2, 0.5) * height, np.radians(rng.uniform(15, 60))  # below the horizontal
+    strokes = strokes + [_line(tip + length * np.array([-np.cos(angle), np.sin(angle)]), tip)]
+    if rng.random() < 0.4:
+        foot, half = stem[np.argmax(stem[:, 1])], rng.uniform(0.15, 0.3) * height
+        strokes.append(_line(foot - (half, 0), foot + (half, 0)))
+    return strokes
+
+
+def crossed_seven(strokes, box, rng):
+    """A 7 written in one stroke, crossed at mid-height by a bar, straight or arched, level or rising
+    from low left (one in more strokes may have its bar)."""
+    (left, top), (right, bottom), height = box
+    middle = top + rng.uniform(0.45, 0.6) * height
+    x = _crossing_x(strokes[0], middle) if len(strokes) == 1 else None
+    if x is None:
+        return strokes
+    half = rng.uniform(0.2, 0.35) * max(right - left, 0.5 * height)
+    rise = rng.uniform(-0.05, 0.35) * height  # a bar tends to rise to the right, some steeply from low left
+    bow = rng.uniform(-0.15, 0.05) * height  # and to arch (up: negative y)
+    t = np.linspace(0, 1, 8, dtype=np.float32)[:, None]
+    chord = (1 - t) * np.float32([x - half, middle + rise / 2]) + t * np.float32([x + half, middle - rise / 2])
+    return strokes + [chord + 4 * t * (1 - t) * np.float32([0, bow])]
+
+
+def slashed_zero(strokes, box, rng):
+    """A slash through the 0, lower left to upper right, a little beyond it."""
+    (left, top), (right, bottom), height = box
+    over = rng.uniform(0, 0.1) * height
+    return strokes + [_line((left + 0.1 * (right - left), bottom + over), (right - 0.1 * (right - left), top - over))]
+
+
+def closed_four(strokes, box, rng):
+    """A 4 in two strokes with its open top closed: the left stroke's top joined to the stem's."""
+    if len(strokes) != 2:
+        return strokes
+    stem, arm = sorted(strokes, key=lambda s: np.ptp(s[:, 1]), reverse=True)  # the stem is the taller
+    return strokes + [_line(stem[np.argmin(stem[:, 1])], arm[np.argmin(arm[:, 1])])]
+
+
+def curved_nine(strokes, box, rng):
+    """A 9 whose tail curves to the left as it goes down."""
+    (left, top), (right, bottom), height = box
+    bend = rng.uniform(0.1, 0.35) * max(right - left, 0.5 * height)
+    below = lambda s: np.clip((s[:, 1] - (top + 0.5 * height)) / (0.5 * height), 0, 1)  # noqa: E731
+    return [s - np.stack([bend * below(s) ** 2, np.zeros(len(s))], 1).astype(np.float32) for s in strokes]
+
+
+CONVENTIONS = {0: slashed_zero, 1: flagged_one, 4: closed_four, 7: crossed_seven, 9: curved_nine}
+
+
+def with_hooks(strokes, rng: np.random.Generator) -> list[np.ndarray]:
+    """Some stroke ends (HOOK_SHARE) get a short lead-in hook or tail: 5-12% of the digit's size,
+    turned back from the stroke's direction by 60-150 degrees."""
+    size = max(float(np.ptp(np.concatenate(strokes), 0).max()), 1e-6)
+    hooked = []
+    for stroke in strokes:
+        for end, inner in ((0, 1), (-1, -2)):
+            if len(stroke) > 1 and rng.random() < HOOK_SHARE:
+                direction = stroke[end] - stroke[inner]
+                direction = direction / max(float(np.hypot(*direction)), 1e-6)
+                turn = np.radians(rng.uniform(60, 150)) * rng.choice((-1, 1))
+                turned = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]]) @ direction
+                hook = _line(stroke[end], stroke[end] + rng.uniform(0.05, 0.12) * size * turned, 4)[1:]
+                stroke = np.concatenate([hook[::-1], stroke]) if end == 0 else np.concatenate([stroke, hook])
+        hooked.append(stroke)
+    return hooked
+
+
+def with_conventions(strokes, label: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """A training copy of a digit `label`'s `strokes`: sometimes (CONVENTION_SHARE) written in its
+    digit's convention (CONVENTIONS), and with a few hooks and tails (with_hooks)."""
+    strokes = list(strokes)
+    if label in CONVENTIONS and rng.random() < CONVENTION_SHARE:
+        points = np.concatenate(strokes)
+        low, high = points.min(0), points.max(0)
+        strokes = CONVENTIONS[label](strokes, (low, high, max(high[1] - low[1], 1e-6)), rng)
+    return with_hooks(strokes, rng)
 
 
 # MNIST digits redrawn as pen strokes (benchmarks/drawn_digits.py): each test digit is thinned to its
@@ -203,8 +327,11 @@ def _redrawn(job) -> np.ndarray:
 
 
 def _drawn(job) -> np.ndarray:
-    strokes, seed, jitter, pen = job
-    return as_model_input([draw_on_canvas(strokes, np.random.default_rng(seed), pen=pen, jitter=jitter)])[0]
+    strokes, label, seed, jitter, pen = job
+    rng = np.random.default_rng(seed)
+    if jitter and label is not None:  # a training copy: sometimes in another writer's convention
+        strokes = with_conventions(strokes, label, rng)
+    return as_model_input([draw_on_canvas(strokes, rng, pen=pen, jitter=jitter)])[0]
 
 
 def _read_all(draw, jobs, processes: int) -> np.ndarray:
@@ -229,7 +356,7 @@ def replay(digits, seed: int, copies: int = 1, jitter: float = 0.0, processes: i
     place and pen width unless `pen` is given, seeded by (seed, copy, index), so the same call
     gives the same images in any number of processes) and read as the model reads it:
     ((N, 28, 28) float32, labels)."""
-    jobs = [(d.strokes, [seed, copy, i], jitter, pen) for copy in range(copies) for i, d in enumerate(digits)]
+    jobs = [(d.strokes, d.label, [seed, copy, i], jitter, pen) for copy in range(copies) for i, d in enumerate(digits)]
     return _read_all(_drawn, jobs, processes), np.array([d.label for _ in range(copies) for d in digits], np.int64)
 
 
@@ -291,5 +418,5 @@ def not_digit_strokes(kind: str, n: int, seed: int) -> list[list[np.ndarray]]:
 
 def not_digit_images(kind: str, n: int, seed: int, processes: int = 1) -> np.ndarray:
     """`n` not-digits (see not_digit_strokes) drawn on the page's canvas, as the model reads them."""
-    jobs = [(strokes, [seed, NOT_DIGITS[kind], i], 0.0, None) for i, strokes in enumerate(not_digit_strokes(kind, n, seed))]
+    jobs = [(strokes, None, [seed, NOT_DIGITS[kind], i], 0.0, None) for i, strokes in enumerate(not_digit_strokes(kind, n, seed))]
     return _read_all(_drawn, jobs, processes)

@@ -10,12 +10,18 @@ import pytest
 from model.pen_digits import (
     CANVAS_SIDE,
     PEN_DIGITS_DIR,
+    closed_four,
+    crossed_seven,
+    curved_nine,
     draw_on_canvas,
+    flagged_one,
     load_pen_digits,
     read_pendigits,
     read_uji,
     replay,
+    slashed_zero,
     split_of,
+    with_conventions,
 )
 from tests.helpers import IN_CI, ROOT
 
@@ -144,6 +150,49 @@ def test_replay_is_reproducible_in_any_number_of_processes(pen_digits):
     assert not np.array_equal(one, replay(digits, seed=4, copies=2)[0])
 
 
+def box_of(strokes):
+    points = np.concatenate(strokes)
+    return points.min(0), points.max(0), np.ptp(points[:, 1])
+
+
+ONE = [np.array([[50, 0], [50, 100]], np.float32)]  # a bare stroke down
+SEVEN = [np.array([[0, 0], [60, 0], [20, 100]], np.float32)]  # bar, then the stem down-left
+FOUR = [np.array([[30, 0], [0, 60], [60, 60]], np.float32), np.array([[45, 10], [45, 100]], np.float32)]  # open top
+NINE = [np.array([[60, 40], [20, 40], [20, 0], [60, 0], [60, 40], [60, 100]], np.float32)]
+ZERO = [np.array([[0, 0], [60, 0], [60, 100], [0, 100], [0, 0]], np.float32)]
+
+
+def test_writing_conventions_change_the_digit_the_way_the_convention_says():
+    rng = np.random.default_rng(0)
+    flag = flagged_one(ONE, box_of(ONE), rng)[1]
+    assert np.allclose(flag[-1], (50, 0)) and flag[0, 0] < 50 and flag[0, 1] > 0  # into the top, from lower left
+    bar = crossed_seven(SEVEN, box_of(SEVEN), rng)[1]
+    stem_x = 60 - 40 * bar[:, 1].mean() / 100  # where the stem is at the bar's height
+    assert bar[0, 0] < stem_x < bar[-1, 0] and 30 < bar[:, 1].mean() < 75  # across the stem, about mid-height
+    two_strokes = [SEVEN[0][:2], SEVEN[0][1:]]  # a 7 drawn in two strokes may have its bar already
+    assert crossed_seven(two_strokes, box_of(two_strokes), rng) == two_strokes
+    slash = slashed_zero(ZERO, box_of(ZERO), rng)[1]
+    assert slash[0, 0] < slash[-1, 0] and slash[0, 1] >= 100 and slash[-1, 1] <= 0  # lower left to upper right
+    lid = closed_four(FOUR, box_of(FOUR), rng)[2]
+    assert {tuple(lid[0]), tuple(lid[-1])} == {(45, 10), (30, 0)}  # the arm's top joined to the stem's
+    curved = curved_nine(NINE, box_of(NINE), rng)[0]
+    assert np.array_equal(curved[:5], NINE[0][:5]) and curved[-1, 0] < 60  # the loop stays, the tail bends left
+
+
+def test_training_copies_take_a_convention_sometimes_and_other_digits_only_hooks():
+    conventional = hooked = 0
+    for seed in range(300):
+        copy = with_conventions(SEVEN, 7, np.random.default_rng(seed))
+        conventional += len(copy) > 1  # the crossbar is a stroke of its own
+        for digit in (2, 3, 5, 6, 8):  # no convention: the same one stroke, perhaps longer by a hook
+            other = with_conventions(SEVEN, digit, np.random.default_rng(seed))
+            assert len(other) == 1 and len(other[0]) in (3, 6, 9)  # 0, 1 or 2 hooks of 3 new points
+            hooked += len(other[0]) > 3
+            assert any(np.array_equal(other[0][k:k + 3], SEVEN[0]) for k in (0, 3))  # the digit itself unchanged
+    assert 0.25 < conventional / 300 < 0.45  # about CONVENTION_SHARE (0.35)
+    assert 0.12 < hooked / 1500 < 0.26  # about 1 - (1 - HOOK_SHARE)^2 = 0.19
+
+
 def test_benchmark_on_a_small_slice(pen_digits):
     """The benchmark's figures on 60 test digits of the committed default model."""
     proc = subprocess.run([sys.executable, "-m", "benchmarks.pen_digits", "--limit", "60", "--json"], cwd=ROOT,
@@ -152,9 +201,12 @@ def test_benchmark_on_a_small_slice(pen_digits):
     report = json.loads(proc.stdout)
     assert report["uji"]["n"] + report["pendigits"]["n"] == 60
     for name in ("uji", "pendigits"):
-        confusion = np.array(report[name]["confusion"])
-        assert confusion.shape == (10, 10) and confusion.sum() == report[name]["n"]
-        assert report[name]["accuracy"] == round(np.trace(confusion) / confusion.sum(), 4)
+        part = report[name]
+        confusion = np.array(part["confusion"])  # every drawing of every digit
+        assert part["draws"] == 5 and len(part["per_draw"]) == 5
+        assert confusion.shape == (10, 10) and confusion.sum() == part["n"] * part["draws"]
+        assert part["accuracy"] == round(np.trace(confusion) / confusion.sum(), 4)
+        assert abs(np.mean(part["per_draw"]) - part["accuracy"]) < 1e-3
     correct = sum(report[name]["accuracy"] * report[name]["n"] for name in ("uji", "pendigits"))
     assert correct / 60 > 0.85
     assert report["mnist_redrawn"]["n"] == 60 and report["mnist_redrawn"]["accuracy"] > 0.85
