@@ -16,6 +16,10 @@ calibration or test part is about people the model never saw):
 - train:       UJI writers 0-29, pendigits .tra writers 1-25
 - calibration: UJI writers 30-39, pendigits .tra writers 26-30 (the temperature is fitted here)
 - test:        UJI writers 40-59, pendigits .tes writers 1-14 (never trained or calibrated on)
+
+Training copies (`replay(..., jitter=1)`) vary the hand (slant, rotation, aspect, `wobble`, hooks
+and tails) and are sometimes written in another writer's convention (`with_conventions`); the
+calibration and test digits are drawn as their writers wrote them.
 """
 import json
 import math

@@ -22,6 +22,7 @@ from model.pen_digits import (
     slashed_zero,
     split_of,
     with_conventions,
+    wobble,
 )
 from tests.helpers import IN_CI, ROOT
 
@@ -177,6 +178,14 @@ def test_writing_conventions_change_the_digit_the_way_the_convention_says():
     assert {tuple(lid[0]), tuple(lid[-1])} == {(45, 10), (30, 0)}  # the arm's top joined to the stem's
     curved = curved_nine(NINE, box_of(NINE), rng)[0]
     assert np.array_equal(curved[:5], NINE[0][:5]) and curved[-1, 0] < 60  # the loop stays, the tail bends left
+
+
+def test_a_wobble_bends_strokes_smoothly_and_by_at_most_six_percent_of_the_digit():
+    strokes = [np.stack([np.full(50, 0.0), np.linspace(0, 100, 50)], 1).astype(np.float32)]  # a straight line
+    moved = [wobble(strokes, np.random.default_rng(seed))[0] for seed in range(50)]
+    shifts = np.stack([m - strokes[0] for m in moved])
+    assert np.abs(shifts).max() <= 6 + 1e-3 and np.abs(shifts).max() > 3  # up to 6% of a 100-long digit
+    assert np.abs(np.diff(shifts, axis=1)).max() < 2.5  # points 2 apart move alike: a slow bend, not noise
 
 
 def test_training_copies_take_a_convention_sometimes_and_other_digits_only_hooks():
