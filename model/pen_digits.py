@@ -240,8 +240,12 @@ def curved_nine(strokes, box, rng):
     """A 9 whose tail curves to the left as it goes down."""
     (left, top), (right, bottom), height = box
     bend = rng.uniform(0.1, 0.35) * max(right - left, 0.5 * height)
-    below = lambda s: np.clip((s[:, 1] - (top + 0.5 * height)) / (0.5 * height), 0, 1)  # noqa: E731
-    return [s - np.stack([bend * below(s) ** 2, np.zeros(len(s))], 1).astype(np.float32) for s in strokes]
+
+    def leftwards(stroke):  # nothing above mid-height, growing to `bend` at the foot
+        down = np.clip((stroke[:, 1] - (top + 0.5 * height)) / (0.5 * height), 0, 1)
+        return np.stack([bend * down ** 2, np.zeros(len(stroke))], 1).astype(np.float32)
+
+    return [s - leftwards(s) for s in strokes]
 
 
 CONVENTIONS = {0: slashed_zero, 1: flagged_one, 4: closed_four, 7: crossed_seven, 9: curved_nine}
