@@ -202,9 +202,10 @@ def as_the_app_sees_them(images: torch.Tensor, processes: int) -> torch.Tensor:
 
 
 def real_pen_digits(recipe: Recipe, processes: int, limit=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The training writers' real pen digits, each drawn `recipe.pen_copies` times (UJI's `uji_repeat` times more) on the page's
-    canvas with a varied hand and read by to_mnist: (float images (N, 28, 28), labels). With
-    `limit` (smoke runs), only that many digits, spread over all of them."""
+    """The training writers' real pen digits, each drawn `recipe.pen_copies` times (UJI's
+    `recipe.uji_repeat` times as often) on the page's canvas with a varied hand and read by
+    to_mnist: (float images (N, 28, 28), labels). With `limit` (smoke runs), only that many
+    digits, spread over all of them."""
     try:
         digits = load_pen_digits("train")
     except FileNotFoundError as exc:

@@ -1,11 +1,12 @@
 """Real pen-drawn digits of writers the model never saw, drawn as a person draws them on the page.
 
 The test writers of model/pen_digits.py (UJI writers 40-59, pendigits' 14 test writers), each
-digit drawn 5 times (--draws) on the page's 280x280 canvas at a random size (35-75%), place and pen width (6-40 px),
-read by model.preprocess.to_mnist and the model: accuracy per set and per digit, confusion
-matrices, the expected calibration error with the model's temperature and without it, how often
-the page says "not sure" (below the model's `unsure_below`) to these digits, to letters and to
-scribbles, and MNIST test digits redrawn as strokes (benchmarks/drawn_digits.py) as a separate row.
+digit drawn 5 times (--draws) on the page's 280x280 canvas at a random size (35-75%), place and
+pen width (6-40 px), read by model.preprocess.to_mnist and the model: accuracy per set and per
+digit, confusion matrices, the expected calibration error with the model's temperature and
+without it, how often the page says "not sure" (below the model's `unsure_below`) to these
+digits, to letters and to scribbles, and MNIST test digits redrawn as strokes
+(benchmarks/drawn_digits.py) as a separate row.
 The same function (model.calibration.pen_digit_report) writes these figures into the model card
 at the end of train.py; this script only prints.
 

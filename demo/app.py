@@ -97,7 +97,8 @@ class Predictor:
         if name in (None, ""):
             return self.models[self.default]
         if not isinstance(name, str) or name not in self.models:
-            shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:60] + "..."  # a stranger's 1 MB name stays out
+            shown = repr(name)
+            shown = shown if len(shown) <= 60 else shown[:60] + "..."  # a stranger's 1 MB name stays out
             raise gr.Error(f"Unknown model {shown}: choose one of {', '.join(self.models)}.", print_exception=False)
         return self.models[name]
 

@@ -78,12 +78,10 @@ def read_weights_file(path) -> dict:
             f"`git checkout -- weights/`")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        if "GLOBAL" in str(exc):  # the file names a Python object to call: refuse it
+    except Exception as exc:  # torch raises many types for a damaged zip or pickle
+        if isinstance(exc, pickle.UnpicklingError) and "GLOBAL" in str(exc):  # names a Python object to call
             raise WeightsError(f"{path} holds pickled objects other than tensors and plain values; it was "
                                f"refused unread (loading never runs code). Use a file written by train.py") from None
-        raise _corrupted(path, f"truncated or corrupted ({type(exc).__name__}: {_first_line(exc, 120)})") from None
-    except Exception as exc:  # torch raises many types for a damaged zip or pickle
         raise _corrupted(path, f"truncated or corrupted ({type(exc).__name__}: {_first_line(exc, 120)})") from None
 
 

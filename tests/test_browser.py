@@ -4,6 +4,7 @@ from the trace data: hover values equal the Python trace's, the row cursor, the 
 tabs, the model selector, the comparison, the stale notice, and no console errors."""
 import re
 
+import numpy as np
 import pytest
 import torch
 
@@ -249,3 +250,4 @@ def test_page_updates_while_the_stroke_is_still_being_drawn(page):
     page.mouse.up()
     page.click("#canvas .clear")
     wait_for_answer(page, "Draw a digit")
+    assert np.isfinite(page.evaluate("window.__viewsDrawnAt"))  # every view's update ran to its end
