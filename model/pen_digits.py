@@ -17,8 +17,8 @@ calibration or test part is about people the model never saw):
 - calibration: UJI writers 30-39, pendigits .tra writers 26-30 (the temperature is fitted here)
 - test:        UJI writers 40-59, pendigits .tes writers 1-14 (never trained or calibrated on)
 
-Training copies (`replay(..., jitter=1)`) vary the hand (slant, rotation, aspect, `wobble`, hooks
-and tails) and are sometimes written in another writer's convention (`with_conventions`); the
+Training copies (`replay(..., jitter=1)`) vary the hand (slant, rotation, aspect, `wobble`, hooks,
+tails and entry strokes) and are sometimes written in another writer's convention (`with_conventions`); the
 calibration and test digits are drawn as their writers wrote them.
 """
 import json
@@ -170,12 +170,13 @@ def wobble(strokes, rng: np.random.Generator, amount: float = 1.0) -> list[np.nd
 
 # Writing conventions some writers use and others never do (handwriting research lists them: the
 # continental 1 with a long flag, a 1 on a base, a crossed 7, a slashed 0, a closed 4, a 9 whose tail
-# curves left), and the lead-in hooks and tails of a quick hand: added to a share of the training
+# curves left), the lead-in hooks and tails of a quick hand, and the long entry stroke of a cursive one: added to a share of the training
 # writers' digits, so a convention the training writers happen not to use is still one the model saw.
 # Each convention takes the strokes (x right, y down), their box and a random generator, and
 # returns the strokes written that way (or as they were, where it does not apply).
 CONVENTION_SHARE = 0.35  # of the training copies of a digit that has a convention
 HOOK_SHARE = 0.1  # of stroke ends that get a short hook or tail
+ENTRY_SHARE = 0.1  # of the training copies of any digit that begin with a long entry stroke
 
 
 def _line(start, end, points: int = 6) -> np.ndarray:
@@ -269,14 +270,30 @@ def with_hooks(strokes, rng: np.random.Generator) -> list[np.ndarray]:
     return hooked
 
 
+def with_entry_stroke(strokes, box, rng):
+    """The first stroke begun with a cursive entry stroke: a gentle curve rising from lower left
+    (20-70% of the digit's height away, 20-80 degrees below the horizontal) into its first point."""
+    (left, top), (right, bottom), height = box
+    start = strokes[0][0]
+    length, angle = rng.uniform(0.2, 0.7) * height, np.radians(rng.uniform(20, 80))
+    t = np.linspace(0, 1, 8, dtype=np.float32)[:-1, None]  # the first point is the stroke's own
+    chord = (1 - t) * (start + length * np.float32([-np.cos(angle), np.sin(angle)])) + t * start
+    bow = rng.uniform(-0.1, 0.1) * length * np.float32([np.sin(angle), np.cos(angle)])  # across the chord
+    return [np.concatenate([chord + 4 * t * (1 - t) * bow, strokes[0]]), *strokes[1:]]
+
+
 def with_conventions(strokes, label: int, rng: np.random.Generator) -> list[np.ndarray]:
     """A training copy of a digit `label`'s `strokes`: sometimes (CONVENTION_SHARE) written in its
-    digit's convention (CONVENTIONS), and with a few hooks and tails (with_hooks)."""
+    digit's convention (CONVENTIONS), sometimes (ENTRY_SHARE) begun with an entry stroke, and with
+    a few hooks and tails (with_hooks)."""
     strokes = list(strokes)
+    points = np.concatenate(strokes)
+    low, high = points.min(0), points.max(0)
+    box = (low, high, max(high[1] - low[1], 1e-6))
     if label in CONVENTIONS and rng.random() < CONVENTION_SHARE:
-        points = np.concatenate(strokes)
-        low, high = points.min(0), points.max(0)
-        strokes = CONVENTIONS[label](strokes, (low, high, max(high[1] - low[1], 1e-6)), rng)
+        strokes = CONVENTIONS[label](strokes, box, rng)
+    if rng.random() < ENTRY_SHARE:
+        strokes = with_entry_stroke(strokes, box, rng)
     return with_hooks(strokes, rng)
 
 

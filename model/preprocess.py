@@ -41,6 +41,7 @@ MIN_PEN_PATH = 0.15  # a pen path shorter than this share of the ink's size is a
 MIN_INK = 0.22
 MIN_MARK = 0.12
 PEN_WIDTH_FRACTION = 0.148  # MNIST's typical stroke width / skeleton extent (measured on MNIST test)
+PEN_DEPTH_PERCENTILE = 20  # of the ink's depth along the skeleton: the pen's half width (thinned_ink)
 
 
 class DrawingError(ValueError):
@@ -243,9 +244,10 @@ def thinned_ink(mask: np.ndarray, skeleton: np.ndarray, radius: float) -> np.nda
     filled (the loops of a small 8, 6 or 9) stay areas, where the skeleton alone keeps only
     their middle line and a filled 8 would read as a 1."""
     depth = depth_in_ink(mask)
-    # On a stroke's middle line the depth is its half width, the same all along; along a filled
-    # area's middle line it rises and falls. So the most common depth on the skeleton is the pen's.
-    half_width = int(np.bincount(depth[skeleton]).argmax()) if skeleton.any() else 0
+    # On a stroke's middle line the depth is its half width, the same all along but at its ends;
+    # along a filled area's middle line it is more. So a low percentile of the depth on the skeleton is
+    # the pen's, even where filled loops make up much of it (the most common depth was not, there).
+    half_width = float(np.percentile(depth[skeleton], PEN_DEPTH_PERCENTILE)) if skeleton.any() else 0.0
     return depth > max(half_width - radius, 0)
 
 

@@ -22,6 +22,7 @@ from model.pen_digits import (
     slashed_zero,
     split_of,
     with_conventions,
+    with_entry_stroke,
     wobble,
 )
 from tests.helpers import IN_CI, ROOT
@@ -180,6 +181,16 @@ def test_writing_conventions_change_the_digit_the_way_the_convention_says():
     assert np.array_equal(curved[:5], NINE[0][:5]) and curved[-1, 0] < 60  # the loop stays, the tail bends left
 
 
+def test_an_entry_stroke_rises_from_lower_left_into_the_first_stroke():
+    for seed in range(50):
+        entered = with_entry_stroke(FOUR, box_of(FOUR), np.random.default_rng(seed))
+        first, entry = entered[0], entered[0][:-len(FOUR[0])]
+        assert np.array_equal(first[len(entry):], FOUR[0]) and np.array_equal(entered[1], FOUR[1])  # the digit as it was
+        start = entry[0] - FOUR[0][0]  # where the pen came from, seen from the digit's first point
+        assert start[0] < 0 and start[1] > 0 and 20 <= np.hypot(*start) <= 70 + 1e-3  # lower left, 20-70% of 100
+        assert np.hypot(*np.diff(first[len(entry) - 1:len(entry) + 1], axis=0)[0]) < 0.2 * np.hypot(*start)  # joined
+
+
 def test_a_wobble_bends_strokes_smoothly_and_by_at_most_six_percent_of_the_digit():
     strokes = [np.stack([np.full(50, 0.0), np.linspace(0, 100, 50)], 1).astype(np.float32)]  # a straight line
     moved = [wobble(strokes, np.random.default_rng(seed))[0] for seed in range(50)]
@@ -188,18 +199,21 @@ def test_a_wobble_bends_strokes_smoothly_and_by_at_most_six_percent_of_the_digit
     assert np.abs(np.diff(shifts, axis=1)).max() < 2.5  # points 2 apart move alike: a slow bend, not noise
 
 
-def test_training_copies_take_a_convention_sometimes_and_other_digits_only_hooks():
-    conventional = hooked = 0
+def test_training_copies_take_a_convention_sometimes_and_other_digits_only_hooks_and_entries():
+    conventional = hooked = entered = 0
     for seed in range(300):
         copy = with_conventions(SEVEN, 7, np.random.default_rng(seed))
         conventional += len(copy) > 1  # the crossbar is a stroke of its own
-        for digit in (2, 3, 5, 6, 8):  # no convention: the same one stroke, perhaps longer by a hook
+        for digit in (2, 3, 5, 6, 8):  # no convention: the same one stroke, perhaps longer by hooks or an entry
             other = with_conventions(SEVEN, digit, np.random.default_rng(seed))
-            assert len(other) == 1 and len(other[0]) in (3, 6, 9)  # 0, 1 or 2 hooks of 3 new points
-            hooked += len(other[0]) > 3
-            assert any(np.array_equal(other[0][k:k + 3], SEVEN[0]) for k in (0, 3))  # the digit itself unchanged
+            new_points = len(other[0]) - 3
+            assert len(other) == 1 and new_points in (0, 3, 6, 7, 10, 13)  # hooks of 3 new points, an entry of 7
+            hooked += new_points % 7 > 0
+            entered += new_points >= 7
+            assert any(np.array_equal(other[0][k:k + 3], SEVEN[0]) for k in (0, 3, 7, 10))  # the digit unchanged
     assert 0.25 < conventional / 300 < 0.45  # about CONVENTION_SHARE (0.35)
     assert 0.12 < hooked / 1500 < 0.26  # about 1 - (1 - HOOK_SHARE)^2 = 0.19
+    assert 0.06 < entered / 1500 < 0.14  # about ENTRY_SHARE (0.1)
 
 
 def test_benchmark_on_a_small_slice(pen_digits):

@@ -192,25 +192,37 @@ def test_the_smallest_digits_people_draw_are_still_drawings(pen):
         assert to_mnist(draw_digit(digit, canvas=280, size=0.35, pen=pen / 280, centre=(0.3, 0.7))) is not None
 
 
-def small_nine(pen: int) -> np.ndarray:
+def small_nine(pen: int, stem_end: int = 210) -> np.ndarray:
     """A 9 on the page's 280 px canvas whose loop (50 px across) a 30 px pen fills completely."""
     image = Image.new("L", (280, 280), 255)
     draw = ImageDraw.Draw(image)
     draw.ellipse([110, 60, 160, 110], outline=0, width=pen)
-    draw.line([(158, 85), (150, 210)], fill=0, width=pen)
+    draw.line([(158, 85), (150, stem_end)], fill=0, width=pen)
     return np.asarray(image)
+
+
+def loop_and_stem(image):
+    """The ink per row of the top third of a 28x28 (a 9's loop) and of its bottom third (the stem)."""
+    rows = (image > 0.5).sum(1)
+    drawn = np.flatnonzero(rows)
+    third = (drawn[-1] - drawn[0] + 1) // 3
+    return rows[drawn[0]:drawn[0] + third], rows[drawn[-1] + 1 - third:drawn[-1] + 1]
 
 
 def test_a_loop_a_thick_pen_filled_stays_an_area_not_a_line():
     """Thinning to a skeleton alone turns a filled loop into a short line (the 9 reads as a 1);
     the 28x28 keeps it an area about as big as the same loop drawn open with a thin pen, and
     wider than the stem."""
-    def loop_and_stem(image):
-        rows = (image > 0.5).sum(1)
-        drawn = np.flatnonzero(rows)
-        third = (drawn[-1] - drawn[0] + 1) // 3
-        return rows[drawn[0]:drawn[0] + third], rows[drawn[-1] + 1 - third:drawn[-1] + 1]
     filled_loop, stem = loop_and_stem(to_mnist(small_nine(pen=30)))
     open_loop, _ = loop_and_stem(to_mnist(small_nine(pen=6)))
     assert filled_loop.sum() >= 0.6 * open_loop.sum()
     assert filled_loop.max() >= 1.5 * stem.max()
+
+
+def test_a_filled_loop_stays_an_area_where_it_is_most_of_the_skeleton():
+    """With a short stem and the widest pen, the filled loop's middle line is most of the skeleton:
+    the pen's width is still read from the stem (the most common depth was the loop's, and the
+    loop came out half its size)."""
+    filled_loop, _ = loop_and_stem(to_mnist(small_nine(pen=40, stem_end=150)))
+    open_loop, _ = loop_and_stem(to_mnist(small_nine(pen=6, stem_end=150)))
+    assert filled_loop.sum() >= 0.9 * open_loop.sum()
