@@ -18,8 +18,8 @@ calibration or test part is about people the model never saw):
 - test:        UJI writers 40-59, pendigits .tes writers 1-14 (never trained or calibrated on)
 
 Training copies (`replay(..., jitter=1)`) vary the hand (slant, rotation, aspect, `wobble`, hooks,
-tails and entry strokes) and are sometimes written in another writer's convention (`with_conventions`); the
-calibration and test digits are drawn as their writers wrote them.
+tails and entry strokes) and are sometimes written in another writer's convention
+(`with_conventions`); the calibration and test digits are drawn as their writers wrote them.
 """
 import json
 import math
@@ -170,8 +170,9 @@ def wobble(strokes, rng: np.random.Generator, amount: float = 1.0) -> list[np.nd
 
 # Writing conventions some writers use and others never do (handwriting research lists them: the
 # continental 1 with a long flag, a 1 on a base, a crossed 7, a slashed 0, a closed 4, a 9 whose tail
-# curves left), the lead-in hooks and tails of a quick hand, and the long entry stroke of a cursive one: added to a share of the training
-# writers' digits, so a convention the training writers happen not to use is still one the model saw.
+# curves left), the lead-in hooks and tails of a quick hand, and the long entry stroke of a cursive
+# one: added to a share of the training writers' digits, so a convention the training writers happen
+# not to use is still one the model saw.
 # Each convention takes the strokes (x right, y down), their box and a random generator, and
 # returns the strokes written that way (or as they were, where it does not apply).
 CONVENTION_SHARE = 0.35  # of the training copies of a digit that has a convention
@@ -181,6 +182,13 @@ ENTRY_SHARE = 0.1  # of the training copies of any digit that begin with a long 
 
 def _line(start, end, points: int = 6) -> np.ndarray:
     return np.linspace(start, end, points, dtype=np.float32)
+
+
+def _arc(start, end, bow, points: int = 8) -> np.ndarray:
+    """A gentle curve from `start` to `end`: the straight line pushed by up to `bow` (a vector)
+    at its middle, by none at its ends."""
+    t = np.linspace(0, 1, points, dtype=np.float32)[:, None]
+    return (1 - t) * start + t * end + 4 * t * (1 - t) * bow
 
 
 def _crossing_x(stroke: np.ndarray, y: float):
@@ -217,9 +225,8 @@ def crossed_seven(strokes, box, rng):
     half = rng.uniform(0.2, 0.35) * max(right - left, 0.5 * height)
     rise = rng.uniform(-0.05, 0.35) * height  # a bar tends to rise to the right, some steeply from low left
     bow = rng.uniform(-0.15, 0.05) * height  # and to arch (up: negative y)
-    t = np.linspace(0, 1, 8, dtype=np.float32)[:, None]
-    chord = (1 - t) * np.float32([x - half, middle + rise / 2]) + t * np.float32([x + half, middle - rise / 2])
-    return strokes + [chord + 4 * t * (1 - t) * np.float32([0, bow])]
+    return strokes + [_arc(np.float32([x - half, middle + rise / 2]), np.float32([x + half, middle - rise / 2]),
+                           np.float32([0, bow]))]
 
 
 def slashed_zero(strokes, box, rng):
@@ -270,16 +277,15 @@ def with_hooks(strokes, rng: np.random.Generator) -> list[np.ndarray]:
     return hooked
 
 
-def with_entry_stroke(strokes, box, rng):
+def with_entry_stroke(strokes, box, rng: np.random.Generator) -> list[np.ndarray]:
     """The first stroke begun with a cursive entry stroke: a gentle curve rising from lower left
     (20-70% of the digit's height away, 20-80 degrees below the horizontal) into its first point."""
-    (left, top), (right, bottom), height = box
-    start = strokes[0][0]
+    *_, height = box
+    first = strokes[0][0]
     length, angle = rng.uniform(0.2, 0.7) * height, np.radians(rng.uniform(20, 80))
-    t = np.linspace(0, 1, 8, dtype=np.float32)[:-1, None]  # the first point is the stroke's own
-    chord = (1 - t) * (start + length * np.float32([-np.cos(angle), np.sin(angle)])) + t * start
     bow = rng.uniform(-0.1, 0.1) * length * np.float32([np.sin(angle), np.cos(angle)])  # across the chord
-    return [np.concatenate([chord + 4 * t * (1 - t) * bow, strokes[0]]), *strokes[1:]]
+    entry = _arc(first + length * np.float32([-np.cos(angle), np.sin(angle)]), first, bow)[:-1]  # ends at `first`
+    return [np.concatenate([entry, strokes[0]]), *strokes[1:]]
 
 
 def with_conventions(strokes, label: int, rng: np.random.Generator) -> list[np.ndarray]:

@@ -184,11 +184,16 @@ def test_writing_conventions_change_the_digit_the_way_the_convention_says():
 def test_an_entry_stroke_rises_from_lower_left_into_the_first_stroke():
     for seed in range(50):
         entered = with_entry_stroke(FOUR, box_of(FOUR), np.random.default_rng(seed))
-        first, entry = entered[0], entered[0][:-len(FOUR[0])]
-        assert np.array_equal(first[len(entry):], FOUR[0]) and np.array_equal(entered[1], FOUR[1])  # the digit as it was
+        first, entry = entered[0], entered[0][:7]  # 7 new points, then the stroke as it was
+        assert np.array_equal(first[7:], FOUR[0]) and np.array_equal(entered[1], FOUR[1])
         start = entry[0] - FOUR[0][0]  # where the pen came from, seen from the digit's first point
-        assert start[0] < 0 and start[1] > 0 and 20 <= np.hypot(*start) <= 70 + 1e-3  # lower left, 20-70% of 100
-        assert np.hypot(*np.diff(first[len(entry) - 1:len(entry) + 1], axis=0)[0]) < 0.2 * np.hypot(*start)  # joined
+        length, below = np.hypot(*start), np.degrees(np.arctan2(start[1], -start[0]))
+        assert 20 <= length <= 70 + 1e-3 and 20 - 1e-3 <= below <= 80 + 1e-3  # 20-70% of 100, from lower left
+        along = start / length  # from the first point back to the entry's start
+        off_chord = (entry - FOUR[0][0]) @ np.array([along[1], -along[0]])
+        assert np.abs(off_chord).max() <= 0.1 * length + 1e-3  # a gentle curve
+        gap = np.hypot(*(first[7] - first[6]))
+        assert 0 < gap < 0.2 * length  # joined to the stroke, its first point not written twice
 
 
 def test_a_wobble_bends_strokes_smoothly_and_by_at_most_six_percent_of_the_digit():

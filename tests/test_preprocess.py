@@ -9,6 +9,8 @@ from PIL import Image, ImageDraw
 from model.preprocess import DrawingError, to_mnist
 from tests.helpers import draw_digit, png_data_url
 
+PAGE_PENS = (6, 12, 18, 30, 40)  # the page's pen slider runs 6..40 px on its 280 px canvas
+
 
 def shifted(x, dy, dx):
     return np.roll(np.roll(x, dy, 0), dx, 1)
@@ -55,6 +57,14 @@ def test_stroke_width_is_normalised_to_mnist_like_width():
     masses = [to_mnist(draw_digit("4", pen=pen)).sum() for pen in (0.01, 0.03, 0.08)]
     assert max(masses) / min(masses) < 1.3  # an 8x thicker brush, nearly the same ink
     assert 60 < np.mean(masses) < 130  # MNIST digits hold about 100 (sum of pixels)
+
+
+@pytest.mark.parametrize("digit", ["1", "7"])
+def test_stroke_width_is_normalised_on_the_smallest_digits_with_every_page_pen(digit):
+    """The pen is read from the ink's depth along the skeleton, shallower at stroke ends: on the
+    smallest digits with the widest pens a short stroke is still redrawn at MNIST's width."""
+    masses = [to_mnist(draw_digit(digit, canvas=280, size=0.35, pen=pen / 280)).sum() for pen in PAGE_PENS]
+    assert max(masses) / min(masses) < 1.5
 
 
 @pytest.mark.parametrize("empty", [None, "", {}, {"background": None, "layers": [], "composite": None},
@@ -150,9 +160,6 @@ def test_an_image_over_pillows_pixel_limit_says_too_large(tmp_path, monkeypatch)
     Image.new("L", (100, 100), 255).save(path)  # 10,000 px: over twice the limit
     with pytest.raises(DrawingError, match="too large"):
         to_mnist(str(path))
-
-
-PAGE_PENS = (6, 12, 18, 30, 40)  # the page's pen slider runs 6..40 px on its 280 px canvas
 
 
 def page_canvas(marks):
