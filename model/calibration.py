@@ -91,8 +91,9 @@ def _scores(probs: np.ndarray, labels: np.ndarray, unsure_below: float, draws: i
     predicted = probs.argmax(1)
     confusion = np.zeros((10, 10), int)
     np.add.at(confusion, (labels, predicted), 1)
-    per_draw = (predicted == labels).reshape(draws, -1).mean(1)
-    return {"accuracy": round(float((predicted == labels).mean()), 4), "n": int(len(labels)) // draws,
+    right = predicted == labels
+    per_draw = right.reshape(draws, -1).mean(1)
+    return {"accuracy": round(float(right.mean()), 4), "n": int(len(labels)) // draws,
             "draws": draws, "per_draw": [round(float(a), 4) for a in per_draw],
             "per_digit": [round(float(confusion[d, d] / max(1, confusion[d].sum())), 4) for d in range(10)],
             "not_sure": round(float((probs.max(1) < unsure_below).mean()), 4),
