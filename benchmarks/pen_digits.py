@@ -10,7 +10,8 @@ digits, to letters and to scribbles, and MNIST test digits redrawn as strokes
 The same function (model.calibration.pen_digit_report) writes these figures into the model card
 at the end of train.py; this script only prints.
 
-    .venv/bin/python -m benchmarks.pen_digits [--weights PATH] [--seed 0] [--limit N] [--calibrate] [--by-pen] [--json]
+    .venv/bin/python -m benchmarks.pen_digits [--weights PATH] [--seed 0] [--limit N] [--calibrate] [--by-pen]
+                                              [--by-writer] [--json]
 
 --calibrate first fits a temperature on the calibration writers (for weights saved without one;
 nothing is written); --limit N measures N digits (and not-digits), spread over all test writers.
@@ -18,6 +19,7 @@ nothing is written); --limit N measures N digits (and not-digits), spread over a
 import argparse
 import json
 import time
+from collections import Counter
 
 import numpy as np
 
@@ -48,6 +50,25 @@ def accuracy_by_pen(model, seed: int, limit, processes: int) -> dict:
     return figures
 
 
+def misses_by_writer(model, seed: int, limit, processes: int, draws: int) -> dict:
+    """{set: [{writer, misses, drawings, mistakes {"true->answer": count}}, ...], most misses first}:
+    the report's own drawings (the same seed and draws, drawn again), grouped by writer."""
+    digits = spread(load_pen_digits("test"), limit)
+    images, labels = replay(digits, seed, copies=draws, processes=processes)  # as pen_digit_report draws them
+    answers = raw_logits(model, images).argmax(1).numpy()
+    writers = {}
+    for digit, label, answer in zip(digits * draws, labels.tolist(), answers.tolist()):  # replay's order
+        row = writers.setdefault(digit.writer, {"set": digit.dataset, "writer": digit.writer, "misses": 0,
+                                                "drawings": 0, "mistakes": Counter()})
+        row["drawings"] += 1
+        if answer != label:
+            row["misses"] += 1
+            row["mistakes"][f"{label}->{answer}"] += 1
+    rows = sorted(writers.values(), key=lambda row: -row["misses"])
+    return {name: [{**row, "mistakes": dict(row["mistakes"].most_common())} for row in rows if row["set"] == name]
+            for name in SETS}
+
+
 def print_report(report: dict) -> None:
     for name in SETS:
         part = report[name]
@@ -68,6 +89,12 @@ def print_report(report: dict) -> None:
           f"({report['n_letters_and_scribbles']} of each)")
     for pen, accuracy in report.get("by_pen", {}).items():
         print(f"pen {pen:>2} px: " + ", ".join(f"{name} {a:.2%}" for name, a in accuracy.items()))
+    for name, rows in report.get("by_writer", {}).items():
+        print(f"{name} misses by writer (writers with none left out):")
+        for row in rows:
+            if row["misses"]:
+                mistakes = ", ".join(f"{pair} x{count}" for pair, count in row["mistakes"].items())
+                print(f"  {row['writer']:>18}: {row['misses']} of {row['drawings']} ({mistakes})")
 
 
 def main():
@@ -82,6 +109,7 @@ def main():
     p.add_argument("--json", action="store_true", help="print the figures as one JSON line instead")
     p.add_argument("--by-pen", action="store_true",
                    help="also the accuracy with each of a few fixed pen widths (the page's slider: 6-40 px, 18 at first)")
+    p.add_argument("--by-writer", action="store_true", help="also the misses of each test writer (same drawings)")
     args = p.parse_args()
     model = load_model(args.weights)
     started = time.time()
@@ -92,6 +120,8 @@ def main():
                               mnist_test=load_mnist_test(args.data_dir), draws=args.draws)
     if args.by_pen:
         report["by_pen"] = accuracy_by_pen(model, args.seed, args.limit, args.processes)
+    if args.by_writer:
+        report["by_writer"] = misses_by_writer(model, args.seed, args.limit, args.processes, args.draws)
     report.update(weights=args.weights or "weights/default.pt", seconds=round(time.time() - started, 1))
     if args.json:
         print(json.dumps(report))

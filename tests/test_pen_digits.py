@@ -223,8 +223,8 @@ def test_training_copies_take_a_convention_sometimes_and_other_digits_only_hooks
 
 def test_benchmark_on_a_small_slice(pen_digits):
     """The benchmark's figures on 60 test digits of the committed default model."""
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.pen_digits", "--limit", "60", "--json"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.pen_digits", "--limit", "60", "--by-writer", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["uji"]["n"] + report["pendigits"]["n"] == 60
@@ -235,6 +235,11 @@ def test_benchmark_on_a_small_slice(pen_digits):
         assert confusion.shape == (10, 10) and confusion.sum() == part["n"] * part["draws"]
         assert part["accuracy"] == round(np.trace(confusion) / confusion.sum(), 4)
         assert abs(np.mean(part["per_draw"]) - part["accuracy"]) < 1e-3
+        writers = report["by_writer"][name]  # the same drawings, grouped by writer
+        assert sum(w["drawings"] for w in writers) == confusion.sum()
+        assert sum(w["misses"] for w in writers) == confusion.sum() - np.trace(confusion)
+        assert all(sum(w["mistakes"].values()) == w["misses"] for w in writers)
+        assert [w["misses"] for w in writers] == sorted((w["misses"] for w in writers), reverse=True)
     correct = sum(report[name]["accuracy"] * report[name]["n"] for name in ("uji", "pendigits"))
     assert correct / 60 > 0.85
     assert report["mnist_redrawn"]["n"] == 60 and report["mnist_redrawn"]["accuracy"] > 0.85
