@@ -116,6 +116,11 @@ def load_pen_digits(split: str | None = None, root=PEN_DIGITS_DIR) -> list[PenDi
     return [d for d in digits if split is None or d.split == split]
 
 
+def _rotation(angle: float) -> np.ndarray:
+    """The 2x2 matrix turning a point (x right, y down) by `angle` radians about the origin."""
+    return np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+
+
 def draw_on_canvas(strokes, rng: np.random.Generator, size=None, pen=None, jitter=0.0) -> np.ndarray:
     """The strokes drawn as a person draws them on the page's canvas: a (280, 280, 3) uint8 image,
     dark round pen on white. Size (share of the canvas), place and pen width are random unless
@@ -126,8 +131,7 @@ def draw_on_canvas(strokes, rng: np.random.Generator, size=None, pen=None, jitte
     if jitter:
         slant, angle, aspect = rng.uniform(-0.3, 0.3) * jitter, rng.uniform(-0.2, 0.2) * jitter, \
             np.exp(rng.uniform(-0.2, 0.2) * jitter)
-        rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
-        transform = rotation @ np.array([[aspect, slant], [0, 1]], np.float32)
+        transform = _rotation(angle).astype(np.float32) @ np.array([[aspect, slant], [0, 1]], np.float32)
     strokes = [(s - centre) @ transform.T for s in strokes]
     if jitter:
         strokes = wobble(strokes, rng, jitter)
@@ -270,7 +274,7 @@ def with_hooks(strokes, rng: np.random.Generator) -> list[np.ndarray]:
                 direction = stroke[end] - stroke[inner]
                 direction = direction / max(float(np.hypot(*direction)), 1e-6)
                 turn = np.radians(rng.uniform(60, 150)) * rng.choice((-1, 1))
-                turned = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]]) @ direction
+                turned = _rotation(turn) @ direction
                 hook = _line(stroke[end], stroke[end] + rng.uniform(0.05, 0.12) * size * turned, 4)[1:]
                 stroke = np.concatenate([hook[::-1], stroke]) if end == 0 else np.concatenate([stroke, hook])
         hooked.append(stroke)
