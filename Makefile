@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The offline MNIST copy beside the checkout when there is one; else torchvision downloads into data/.
 DATA_DIR ?= $(if $(wildcard ../shared/data/mnist/MNIST/raw),../shared/data/mnist,data)
 
-.PHONY: demo test lint train eval presets bench browser balancer replicas clean
+.PHONY: demo test lint train eval presets bench browser balancer node replicas clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,14 @@ browser:
 balancer:
 	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || { $(APT_INSTALL) haproxy >/dev/null; }
 
+# Debian's nodejs for the JavaScript tests (tests/js/: the page's engine, run without a browser).
+node:
+	@command -v node >/dev/null || { $(APT_INSTALL) nodejs >/dev/null; }
+
 # Lint (ruff, configured in pyproject.toml), then every test; `pytest -m "not slow"` for the quick part.
-test: $(VENV)/.installed browser balancer lint
+test: $(VENV)/.installed browser balancer node lint
 	$(PY) -m pytest -q tests
+	node --test tests/js/
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
