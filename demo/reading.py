@@ -18,7 +18,7 @@ import base64
 import numpy as np
 
 from model import RowClassifier, RowTrace
-from model.calibration import unsure_below
+from model.export import model_facts
 
 FORMAT = "row-trace-v1"
 
@@ -63,13 +63,6 @@ def status(r: dict) -> str:
     if r["model"]["directions"] == 2:
         text += f" (by then its backward half has read rows 28 to {row})"
     return text + "."
-
-
-def model_facts(model: RowClassifier, name: str) -> dict:
-    config = model.config
-    return {"name": name, "cell": config.cell, "layers": config.num_layers, "directions": config.directions,
-            "units": config.hidden_size, "about": config.describe(), "parameters": model.num_params(),
-            "unsure_below": unsure_below(model)}
 
 
 def reading(image: np.ndarray, row_trace: RowTrace, model: RowClassifier, name: str) -> dict:

@@ -71,6 +71,7 @@ class RowClassifier(nn.Module):
         self.register_buffer("temperature", torch.tensor(1.0))
         self._register_load_state_dict_pre_hook(_temperature_defaults_to_one)
         self.metadata: dict = {}  # what train.py recorded with the weights (accuracy, date, ...); see load_model
+        self.tensors_sha256: str | None = None  # the checksum its weights file was loaded with (model.export checks it)
 
     def rows(self, images: torch.Tensor) -> torch.Tensor:
         """(N, 28, 28) or (N, 1, 28, 28) images in [0, 1] -> (N, 28 rows, 28 pixels), standardised."""

@@ -144,4 +144,5 @@ def load_model(path=None, expected_config: ModelConfig | None = None) -> RowClas
             f"{path}: its tensors do not fit its config {config} (saved from another "
             f"config?): {_first_line(exc, 160)}; retrain it with train.py") from None
     model.metadata = dict(blob.get("metadata") or {})
+    model.tensors_sha256 = blob.get("tensors_sha256")
     return model.eval()
