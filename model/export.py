@@ -2,13 +2,14 @@
 
 `export_model(model, name, **facts)` -> bytes in the format "row-weights-v1":
 
-    uint32 little-endian N | N bytes of UTF-8 JSON (the header) | zero bytes to a multiple of 4 |
+    uint32 little-endian N | N bytes of UTF-8 JSON (the header, padded with spaces so the tensors start at a multiple of 4) |
     float32 little-endian tensors, one after another, each row-major
 
 Header: {"format", "name", "config" (ModelConfig's fields), "temperature", "unsure_below",
 "facts" (model_facts plus what the caller adds), "tensors_sha256", "tensors": [{"name",
 "shape", "offset"}]} where offset counts float32 values from the start of the tensors. The
-tensors are the model's state_dict (temperature included) as torch names them, so the header's
+tensors are the model's state_dict as its weights file holds them (the temperature tensor
+included where the file has one; the header's `temperature` always), as torch names them, so the header's
 `tensors_sha256` is computed exactly as the weights file's and its model card's: the export
 refuses to write tensors that do not hash to the checksum the weights file was loaded with,
 and the page can never run other weights than the API.
@@ -38,6 +39,10 @@ def export_model(model: RowClassifier, name: str, **facts) -> bytes:
     """The model as one row-weights-v1 file (see the module docstring)."""
     state = {key: value.detach().cpu().float().contiguous() for key, value in model.state_dict().items()}
     checksum = tensors_sha256(state)
+    if model.tensors_sha256 is not None and checksum != model.tensors_sha256 and float(model.temperature) == 1.0:
+        # Files saved before calibration have no temperature tensor (it is 1): export what they hold.
+        state.pop("temperature")
+        checksum = tensors_sha256(state)
     if model.tensors_sha256 is not None and checksum != model.tensors_sha256:
         raise ValueError(f"the tensors of {name!r} do not hash to the checksum of its weights file")
     tensors, offset = [], 0
