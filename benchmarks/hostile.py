@@ -2,19 +2,21 @@
 
 Starts `python -m demo` on 127.0.0.1 (all traffic stays on loopback; other users come from
 other loopback addresses, 127.0.0.10 and up, so the server tells clients apart as it would
-on a network) and sends page events as the page's canvas does (a PNG data URL to the
-private `draw` endpoint, through Gradio's queue).
+on a network) and sends drawings as an API client does (the PNG uploaded, then the
+`predict` endpoint through Gradio's queue). The page reads its drawings itself (demo/engine),
+so the server's work, and an abuser's way in, is the API.
 
     .venv/bin/python -m benchmarks.hostile idle [--streams 900] [--events 30]
         N connections held open, idle, on each of a few routes (Gradio's development reload
         stream, the queue's data stream, the heartbeat); then a normal page event's latency.
         Target: p50 <= 300 ms on every route.
     .venv/bin/python -m benchmarks.hostile abuse [--users 4] [--seconds 30] [--abusers 16]
-        USERS normal drawers, first alone (quiet), then with one client (one address, ABUSERS
+        USERS normal API users, first alone (quiet), then with one client (one address, ABUSERS
         sessions) sending drawings at the size cap as fast as it is answered.
         Target: the normal users' p95 with the abuser <= 2 x the quiet p95.
 """
 import argparse
+import base64
 import json
 import socket
 import threading
@@ -28,26 +30,35 @@ from tests.helpers import draw_digit, png_data_url, random_digit, running_app
 ROUTES = ["gradio_api/dev/reload", "gradio_api/queue/data?session_hash=idle{n}", "gradio_api/heartbeat/idle{n}"]
 
 
-def random_drawing(rng, canvas=280) -> str:
-    """A new drawing each time, at the page canvas's size."""
-    return png_data_url(random_digit(rng, canvas=canvas))
+def png(image) -> bytes:
+    return base64.b64decode(png_data_url(image).split(",", 1)[1])
+
+
+def random_drawing(rng, canvas=280) -> bytes:
+    """A new drawing each time, at the page canvas's size, as a PNG file."""
+    return png(random_digit(rng, canvas=canvas))
 
 
 class Page:
-    """One browser tab: a session, from one loopback address, sending the canvas's events."""
+    """One API client: a session, from one loopback address, sending drawings to `predict`."""
 
     def __init__(self, url, session, source="127.0.0.1"):
         config = httpx.get(url + "config", timeout=30).json()
-        self.draw = next(d for d in config["dependencies"] if d.get("api_name") == "draw")
+        self.predict = next(d for d in config["dependencies"] if d.get("api_name") == "predict")
         self.http = httpx.Client(base_url=url, timeout=120, transport=httpx.HTTPTransport(local_address=source))
         self.session = session
 
-    def event(self, value) -> tuple[float, bool]:
-        """(seconds from join to the completed message, success)."""
+    def event(self, drawing: bytes) -> tuple[float, bool]:
+        """(seconds from the upload to the completed message, success)."""
         start = time.perf_counter()
+        uploaded = self.http.post("gradio_api/upload", files={"files": ("drawing.png", drawing, "image/png")})
+        if uploaded.status_code != 200:
+            return time.perf_counter() - start, False
+        composite = {"path": uploaded.json()[0], "meta": {"_type": "gradio.FileData"}}
         joined = self.http.post("gradio_api/queue/join", json={
-            "data": [value, "default", None], "fn_index": self.draw["id"], "session_hash": self.session,
-            "event_data": None, "trigger_id": self.draw["targets"][0][0]})
+            "data": [{"background": None, "layers": [], "composite": composite}, "default"],
+            "fn_index": self.predict["id"], "session_hash": self.session, "event_data": None,
+            "trigger_id": self.predict["targets"][0][0] if self.predict["targets"] else None})
         if joined.status_code != 200:
             return time.perf_counter() - start, False
         with self.http.stream("GET", "gradio_api/queue/data", params={"session_hash": self.session}) as stream:
@@ -86,7 +97,7 @@ def idle(url, port, streams: int, events: int) -> None:
 
 
 def abuse(url, users: int, seconds: float, abusers: int) -> None:
-    big = png_data_url(draw_digit("7", canvas=4096, pen=0.02))  # at the size cap (4096 px a side)
+    big = png(draw_digit("7", canvas=4096, pen=0.02))  # at the size cap (4096 px a side)
 
     def normal_users(stop_at) -> tuple[list, int]:
         timings, failures, lock = [], [0], threading.Lock()

@@ -7,7 +7,7 @@ import torch
 
 from model import WeightsError
 
-from . import assets, cache, guard
+from . import assets, cache, guard, served
 
 cache.use_own_folder()  # before Gradio is imported (by .app): it reads GRADIO_TEMP_DIR once
 from .app import build_app, load_models  # noqa: E402
@@ -54,9 +54,11 @@ def main(argv=None):
     # request (with "auto", each request sends a message to every waiting client).
     app = build_app(models, args.keep_files).queue(status_update_rate=1.0, max_size=args.queue_size,
                                   default_concurrency_limit=args.concurrency)
-    # The guard (body limit, closed routes, login and queue limits, headers) first, then Gradio's own
-    # page files from memory (compressed once, hashed names cached for good), and the cache sweeper.
-    app_kwargs = {"middleware": [guard.middleware(app), assets.middleware(app)], "lifespan": cache.sweeper(app, args.keep_files)}
+    # The guard (body limit, closed routes, login and queue limits, headers) first, then the page's
+    # engine and weights and Gradio's own page files from memory (compressed once, content-named
+    # files cached for good), and the cache sweeper.
+    middleware = [guard.middleware(app), served.middleware(app.served_files), assets.middleware(app)]
+    app_kwargs = {"middleware": middleware, "lifespan": cache.sweeper(app, args.keep_files)}
     app.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                max_file_size=guard.MAX_UPLOAD_BYTES, show_error=False, prevent_thread_lock=True, app_kwargs=app_kwargs)
     if args.share and not app.share_url:

@@ -1,9 +1,12 @@
 """The Gradio app: a canvas next to the row-LSTM, and what happens inside it row by row.
 
-One pipeline serves the page and the `predict` API: the drawing becomes MNIST's 28x28
-(model.preprocess), the chosen model is traced row by row (model.trace), and the trace is
-packed as data (demo.reading). The page draws every view in the browser from that data
-(demo.components); the API returns it as JSON. The app only wires these together.
+The page reads drawings itself: its engine (demo/engine/, plain JavaScript in a Web Worker)
+mirrors the Python pipeline step by step and runs each served model from weights exported
+once at startup (model.export, served by demo.served), so no drawing is sent to the server
+and a class costs the server its page loads. The Python pipeline is the reference and serves
+the `predict` API: the drawing becomes MNIST's 28x28 (model.preprocess), the chosen model is
+traced row by row (model.trace), and the trace is packed as data (demo.reading). The app
+only wires these together.
 """
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -16,16 +19,20 @@ from PIL import Image
 from pydantic import ValidationError
 
 from model import PRESETS, RowClassifier, RowTrace, load_model, trace
+from model.export import export_model
 from model.preprocess import MAX_SIDE, DrawingError, to_mnist
 
 from .components import DrawingCanvas, TraceViews
 from .guard import MAX_UPLOAD_BYTES
 from .reading import reading
+from .served import ServedFiles, engine_script
 
 # Pillow refuses to decode images over twice this many pixels: uploads stay within memory.
 Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
 
 EMPTY_STATUS = "**Draw a digit** (0-9) in the box: the views update while you draw."
+PRIVATE = ("The network runs in this page: your drawing is read on your device and never sent to the "
+           "server (only the API reads what a program sends it).")
 
 EXPLANATION = """
 ### How to read the views
@@ -136,27 +143,6 @@ class Predictor:
         answer = self.answer(value, model_name)
         return tuple(getattr(answer, field.name) for field in fields(answer))  # astuple would deep-copy the trace
 
-    def predict_canvas(self, data_url, model_name=None, other_name=None) -> dict:
-        """What the page's views draw: the reading of the picked model and, when a second one
-        is picked, of that one too."""
-        self.model(model_name)
-        image = self.read(canvas_value(data_url))
-        if image is None:
-            return {"main": None, "other": None, "status": EMPTY_STATUS}
-        main = self.reading(image, model_name)
-        name = model_name or self.default
-        other = self.reading(image, other_name) if other_name and other_name != name else None
-        note = f"{name} is already the model shown: pick another one to compare." if other_name == name else None
-        return {"main": main, "other": other, "note": note, "status": main["status"]}
-
-
-def canvas_value(data_url):
-    """The page's canvas sends image data URLs, and only those are read: a string that is a
-    path would make to_mnist open a file on this server."""
-    if data_url and not (isinstance(data_url, str) and data_url.startswith("data:image/")):
-        raise gr.Error("Could not read the drawing: the canvas sends image data URLs only.", print_exception=False)
-    return data_url
-
 
 class Sketchpad(gr.Sketchpad):
     """The API's drawing input (hidden on the page), checked before any pixel is decoded.
@@ -230,48 +216,45 @@ class Sketchpad(gr.Sketchpad):
 
 
 
+def page_engine(predictor: Predictor, files: ServedFiles) -> dict:
+    """What the page's engine loads, as demo.served serves it: the worker script and each
+    served model's exported weights (checked against its weights file), with a line about it."""
+    models = {}
+    for name, model in predictor.models.items():
+        about = describe(name, model)
+        models[name] = {"url": files.add(name, ".weights", export_model(model, name, about=about),
+                                         "application/octet-stream"), "about": about}
+    return {"script": files.add("engine", ".js", engine_script(), "text/javascript; charset=utf-8"),
+            "models": models, "default": predictor.default}
+
+
 def build_app(models: dict[str, RowClassifier] | RowClassifier, keep_files_s: int = 600) -> gr.Blocks:
     """The page for one model or several ({name: model}, the first shown first). Uploads
-    older than `keep_files_s` seconds are deleted (checked as often)."""
+    older than `keep_files_s` seconds are deleted (checked as often). The engine's files are in
+    `app.served_files`, for demo.served's middleware."""
     predictor = Predictor(models)
-    several = len(predictor.models) > 1
+    files = ServedFiles()
+    engine = page_engine(predictor, files)
     with gr.Blocks(title="Inside an LSTM reading a digit", analytics_enabled=False,  # no telemetry
                    delete_cache=(keep_files_s, keep_files_s)) as app:
         gr.Markdown("# Inside an LSTM reading a digit, one row at a time\n"
                     "A recurrent network reads your drawing as 28 rows of 28 pixels, top to bottom, "
-                    "and answers after the last row. Draw, and watch what happens inside it at every row.")
+                    f"and answers after the last row. Draw, and watch what happens inside it at every row. {PRIVATE}")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
-                canvas = DrawingCanvas(elem_id="canvas")
+                DrawingCanvas(elem_id="canvas")
             with gr.Column(scale=2, min_width=320):
-                views = TraceViews(elem_id="views")
-                with gr.Row():
-                    choice = gr.Dropdown(list(predictor.models), value=predictor.default, label="Model",
-                                         elem_id="model", visible=several)
-                    other = gr.Dropdown(list(predictor.models), value=None, label="Compare with",
-                                        info="a second model reads the same drawing (tab: Compare models)",
-                                        elem_id="compare-with", visible=several)
-                about = gr.Markdown(describe(predictor.default, predictor.model()), elem_id="about")
+                # The views, the model selectors and the comparison: all in the page (demo/engine).
+                TraceViews(elem_id="views", engine=engine)
                 gr.Markdown(EXPLANATION, elem_id="explanation")
 
-        # The API (registered first: Gradio's front end matches a page event to the API's
-        # description by its index, and warns when they differ in inputs):
-        # a Sketchpad value ({background, layers, composite}), and optionally a model name.
+        # The API: a Sketchpad value ({background, layers, composite}), and optionally a model name.
         sketchpad = Sketchpad(visible=False, type="numpy", label="drawing")
+        choice = gr.Dropdown(list(predictor.models), value=predictor.default, label="Model", visible=False)
         api_outputs = {"label": gr.Label(visible=False, label="label"), "trace": gr.JSON(visible=False, label="trace"),
                        "status": gr.Textbox(visible=False, label="status")}
         api_button = gr.Button(visible=False)
         api_button.click(predictor.predict, [sketchpad, choice], [api_outputs[f.name] for f in fields(Answer)],
                          api_name="predict")
-
-        # The page: the canvas sends a PNG data URL while drawing, and picking a model (or one
-        # to compare with) reads the same drawing again. One listener for all three, so a
-        # session's requests run in order and only the latest waiting one is kept
-        # (always_last): a slow server never falls behind the pen, nor shows a stale answer.
-        # It returns data only (no files): the browser draws the views.
-        gr.on([canvas.change, choice.change, other.change], predictor.predict_canvas, [canvas, choice, other],
-              views, api_name="draw", api_visibility="private", trigger_mode="always_last",
-              show_progress="hidden")
-        choice.change(lambda name: describe(name, predictor.model(name)), choice, about, queue=False,
-                      api_visibility="private")
+    app.served_files = files
     return app

@@ -1,9 +1,10 @@
-// A light drawing canvas for gr.HTML: ready to draw at once (no tool to pick), and it sends
-// the drawing while the stroke is still being drawn (at most every SEND_EVERY_MS) and
-// again when it ends. The value sent is a small PNG data URL, dark ink on white.
-const SEND_EVERY_MS = 60;
+// A light drawing canvas for gr.HTML: ready to draw at once (no tool to pick), and it hands
+// the drawing to the views in this page while the stroke is still being drawn (at most every
+// SEND_EVERY_MS) and again when it ends: a window event "drawing" whose detail is the canvas's
+// ImageData (RGBA, dark ink on white), or null when it is empty. Nothing is sent to the server.
+const SEND_EVERY_MS = 40;
 const canvas = element.querySelector("canvas");
-const ctx = canvas.getContext("2d", {willReadFrequently: true});  // getImageData at each touch stroke start
+const ctx = canvas.getContext("2d", {willReadFrequently: true});  // getImageData at every send
 let drawing = false, last = null, lastSent = 0, pending = null, hasInk = false;
 let fingers = 0, before = null;  // a second finger (pinch) undoes the stroke and draws nothing
 
@@ -17,9 +18,8 @@ reset();
 function send() {
   pending = null;
   lastSent = performance.now();
-  props.value = hasInk ? canvas.toDataURL("image/png") : "";
-  trigger("change");
-  window.dispatchEvent(new CustomEvent("drawing-sent"));  // the views mark themselves stale until answered
+  const pixels = hasInk ? ctx.getImageData(0, 0, canvas.width, canvas.height) : null;
+  window.dispatchEvent(new CustomEvent("drawing", {detail: pixels}));  // the engine reads it (views_engine.js)
 }
 
 function sendSoon() {

@@ -7,14 +7,15 @@ import gradio as gr
 
 HERE = Path(__file__).parent
 # One file per view, each stating its options and data format at the top; the shared
-# helpers first and the wiring last (they run as one js_on_load function).
+# helpers first, then the wiring, and the engine's side last (they run as one js_on_load function).
 VIEW_SCRIPTS = ["views_common.js", "view_hidden.js", "view_belief.js", "view_gates.js", "view_compare.js",
-                "view_unit.js", "views_main.js"]
+                "view_unit.js", "views_main.js", "views_engine.js"]
 
 
 class DrawingCanvas(gr.HTML):
-    """A plain <canvas> to draw on with mouse, pen or one finger; its value is the drawing as a
-    PNG data URL, sent while drawing (at most every 60 ms) and at stroke end (`change`)."""
+    """A plain <canvas> to draw on with mouse, pen or one finger. The drawing goes to the views
+    in the page (a window event with its pixels, while drawing and at stroke end), never to the
+    server: it has no value."""
 
     TEMPLATE = """
 <div class="pad">
@@ -37,14 +38,15 @@ canvas { width: 100%; max-width: 360px; aspect-ratio: 1; border: 2px solid #555;
 
 
 class TraceViews(gr.HTML):
-    """Every view of one reading (demo.reading's JSON), drawn by the browser: the status (a
-    live region), the prediction and the model input, and the tabs Hidden state, Belief by
-    row, Gates and memory, Compare models; hover/tap, row cursor, unit chart, PNG download."""
+    """The engine in the page and every view of its readings: the status (a live region), the
+    prediction and the model input, and the tabs Hidden state, Belief by row, Gates and memory,
+    Compare models; hover/tap, row cursor, unit chart, PNG download; the model selectors.
+    `engine` (demo.app.page_engine) says where the worker script and each model's weights are."""
 
     TEMPLATE = """
 <div class="views">
   <p class="status" role="status" aria-live="polite"></p>
-  <p class="stale" role="alert" hidden>These views are out of date: the server has not answered your new drawing yet (is it down?).</p>
+  <p class="problem" role="alert" hidden></p>
   <div class="summary">
     <figure class="input-figure"><figcaption>What the model reads (28x28)</figcaption><canvas class="input" width="28" height="28" role="img"></canvas></figure>
     <div class="prediction" role="img"></div>
@@ -67,12 +69,18 @@ class TraceViews(gr.HTML):
   </div>
   <p class="readout">Hover or tap a cell to read its value; click a unit to follow it.</p>
   <div class="unit-chart" hidden></div>
+  <div class="models">
+    <label>Model <select class="model"></select></label>
+    <label>Compare with <select class="other"><option value="">(none)</option></select></label>
+    <span class="hint">a second model reads the same drawing (tab: Compare models)</span>
+  </div>
+  <p class="about"></p>
 </div>"""
     CSS = """
 .views { color: #111; font-size: 14px; --row: clamp(8px, 1.1vw, 14px); }
-.views.is-stale .panels, .views.is-stale .summary { opacity: 0.45; }
+
 .status { font-size: 16px; min-height: 1.5em; margin: 0 0 6px; }
-.stale { background: #fff3cd; color: #5c4400; padding: 4px 8px; border-radius: 4px; }
+.problem { background: #fff3cd; color: #5c4400; padding: 4px 8px; border-radius: 4px; }
 .summary { display: flex; gap: 12px; align-items: flex-start; }
 .input-figure { margin: 0; }
 .input-figure figcaption { font-size: 12px; margin-bottom: 2px; }
@@ -110,6 +118,10 @@ class TraceViews(gr.HTML):
 .unit-chart svg { width: 100%; font-size: 10px; }
 .unit-chart .close { position: absolute; right: 6px; top: 4px; border: none; background: none; font-size: 18px; cursor: pointer; }
 .legend { font-size: 12px; }
+.models { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin-top: 10px; font-size: 14px; }
+.models select { padding: 4px; font-size: 14px; }
+.models .hint { font-size: 12px; color: #444; }
+.about { font-size: 14px; }
 """
 
     def __init__(self, **kwargs):

@@ -2,7 +2,7 @@
 // row t), and P(answer) per row as bars (the decision row is where it stays above 0.5).
 // Data: reading.belief (row, class), reading.label.
 function beliefPanels(r, prefix = "") {
-  const belief = decode(r.belief).values, answer = new Float32Array(ROWS);
+  const belief = r.belief.values, answer = new Float32Array(ROWS);
   for (let t = 0; t < ROWS; t++) answer[t] = belief[t * 10 + r.label];
   return [{title: `${prefix}P(digit) after row t`, caption: "digit 0..9", values: belief, columns: 10, lo: 0, hi: 1,
            colours: "sequential", name: "P", label: (d) => `digit ${d}`},

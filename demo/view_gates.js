@@ -3,8 +3,8 @@
 // update (0..1) and candidate (-1..1); a plain RNN has no gates: its signed h_t.
 // Data: reading.memory, reading.gates[name], reading.hidden (layer, direction, row, unit).
 function gatesPanels(r) {
-  const hidden = decode(r.hidden), [L, D, , U] = hidden.shape, layer = L - 1, panels = [];
-  const memory = decode(r.memory), gates = Object.entries(r.gates).map(([name, a]) => [name, decode(a)]);
+  const hidden = r.hidden, [L, D, , U] = hidden.shape, layer = L - 1, panels = [];
+  const memory = r.memory, gates = Object.entries(r.gates).map(([name, a]) => [name, a]);
   for (let d = 0; d < D; d++) {
     const way = D > 1 ? (d ? " backward" : " forward") : "", order = unitOrder(hidden, layer, d);
     const unitPanel = (title, values, lo, caption, name) => ({title: title + way, caption, values, columns: U, lo, hi: 1,

@@ -2,7 +2,7 @@
 // -1..1 with diverging colours), then how much the top layer's forward h changed per row.
 // Data: reading.hidden (layer, direction, row, unit). Options: state.signed, state.order.
 function hiddenPanels(r, title = (layer, d) => `layer ${layer + 1}${d}`) {
-  const hidden = decode(r.hidden), [L, D, , U] = hidden.shape, panels = [];
+  const hidden = r.hidden, [L, D, , U] = hidden.shape, panels = [];
   for (let layer = 0; layer < L; layer++) for (let d = 0; d < D; d++) {
     const values = slice(hidden, layer, d);
     const shown = state.signed ? values : values.map(Math.abs);
@@ -15,7 +15,7 @@ function hiddenPanels(r, title = (layer, d) => `layer ${layer + 1}${d}`) {
 }
 
 function changePanel(r) {
-  const hidden = decode(r.hidden), top = slice(hidden, hidden.shape[0] - 1, 0), U = hidden.shape[3];
+  const hidden = r.hidden, top = slice(hidden, hidden.shape[0] - 1, 0), U = hidden.shape[3];
   const change = new Float32Array(ROWS);
   for (let t = 0; t < ROWS; t++) {
     let sum = 0;

@@ -6,10 +6,10 @@ const SERIES_COLOURS = {h: "#111", "tanh(c)": "#b2182b", input: "#1b7837", forge
 
 function unitChart(r, pick) {
   const W = 300, H = 150, x = (t) => 28 + t * (W - 36) / (ROWS - 1), y = (v) => 10 + (1 - v) / 2 * (H - 30);
-  const hidden = decode(r.hidden), U = hidden.shape[3], series = [["h", slice(hidden, pick.layer, pick.direction)]];
-  const memory = decode(r.memory);  // memory and gates are sent for every layer
+  const hidden = r.hidden, U = hidden.shape[3], series = [["h", slice(hidden, pick.layer, pick.direction)]];
+  const memory = r.memory;  // memory and gates are sent for every layer
   if (memory) series.push(["tanh(c)", slice(memory, pick.layer, pick.direction)]);
-  for (const [name, a] of Object.entries(r.gates)) series.push([name, slice(decode(a), pick.layer, pick.direction)]);
+  for (const [name, a] of Object.entries(r.gates)) series.push([name, slice(a, pick.layer, pick.direction)]);
   const lines = series.map(([name, v]) => `<polyline fill="none" stroke="${SERIES_COLOURS[name]}" stroke-width="2"
     points="${[...Array(ROWS).keys()].map((t) => `${x(t).toFixed(1)},${y(v[t * U + pick.unit]).toFixed(1)}`).join(" ")}"><title>${name}</title></polyline>`);
   const grid = [-1, 0, 1].map((v) => `<line x1="28" x2="${W - 8}" y1="${y(v)}" y2="${y(v)}" stroke="#ccc"/><text x="2" y="${y(v) + 4}">${v}</text>`);

@@ -1,26 +1,10 @@
-// Shared by every view (runs first): decoding the trace, colours, and a heatmap panel with
-// hover/tap read-out, a highlighted row (linked across views), rows past the cursor dimmed
-// and the decision row marked.
-// Data: demo/reading.py's JSON; an array is {shape, lo, hi, data: base64 of uint8},
-// value = lo + byte / 255 * (hi - lo).
+// Shared by every view (runs first): colours, and a heatmap panel with hover/tap read-out, a
+// highlighted row (linked across views), rows past the cursor dimmed and the decision row marked.
+// Data: the engine's readings (demo/engine/reading.js, the fields of demo/reading.py's JSON); an
+// array is {shape, lo, hi, values: Float32Array}, row-major.
 const ROWS = 28;
 const state = {data: null, cursor: ROWS, hoverRow: null, order: "index", signed: false, tab: "hidden",
-               unit: null, panels: [], sentAt: null};
-
-const decoded = new WeakMap();  // each array of an answer is decoded once, however often views redraw
-function decode(array) {
-  if (!array) return null;
-  if (!decoded.has(array)) decoded.set(array, decodeBytes(array));
-  return decoded.get(array);
-}
-
-function decodeBytes(array) {
-  const bytes = Uint8Array.from(atob(array.data), (c) => c.charCodeAt(0));
-  const values = new Float32Array(bytes.length);
-  const step = (array.hi - array.lo) / 255;
-  for (let i = 0; i < bytes.length; i++) values[i] = array.lo + bytes[i] * step;
-  return {shape: array.shape, values, lo: array.lo, hi: array.hi};
-}
+               unit: null, panels: [], model: null, other: "", pixels: null};
 
 // (layer, direction, row, unit) -> the rows x units slice of one layer and direction.
 function slice(array, layer, direction) {

@@ -1,9 +1,11 @@
-// Wires the views (runs last): the prediction and the model input, the tabs, the row
-// cursor (slider, arrow keys, Play), hover/tap read-out linked across views, the unit
-// chart, unit order, signed h_t, PNG download, and "stale" while the server is silent.
-// Data: props.value = {main, other, note, status} from the page's `draw` event (or null).
+// Wires the views: the prediction and the model input, the tabs, the row cursor (slider,
+// arrow keys, Play), hover/tap read-out linked across views, the unit chart, unit order,
+// signed h_t, PNG download.
+// Data: update(data) with data = {main, other, note, status} from the engine (views_engine.js),
+// main and other readings of demo/engine/reading.js (or null: nothing drawn).
 const $ = (selector) => element.querySelector(selector);
 const VIEWS = {hidden: hiddenView, belief: beliefView, gates: gatesView, compare: compareView};
+const EMPTY_STATUS = "**Draw a digit** (0-9) in the box: the views update while you draw.";  // as demo/app.py's
 
 function markdown(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
@@ -11,9 +13,9 @@ function markdown(text) {
 
 function renderSummary() {
   const r = state.data && state.data.main;
-  $(".status").innerHTML = markdown(state.data ? state.data.status : "**Draw a digit** (0-9) in the box: the views update while you draw.");
+  $(".status").innerHTML = markdown(state.data ? state.data.status : EMPTY_STATUS);
   const input = $(".input"), ctx = input.getContext("2d"), image = ctx.createImageData(28, 28);
-  const pixels = r ? decode(r.input).values : new Float32Array(784);
+  const pixels = r ? r.input.values : new Float32Array(784);
   for (let i = 0; i < 784; i++) {
     const shown = Math.floor(i / 28) < state.cursor, v = Math.round(pixels[i] * 255);
     image.data.set(shown ? [v, v, v, 255] : [v / 4 + 60, v / 4 + 60, v / 4 + 60, 255], i * 4);
@@ -22,7 +24,7 @@ function renderSummary() {
   input.setAttribute("aria-label", r ? `The 28x28 image the model reads; rows 1 to ${state.cursor} shown.` : "Empty: nothing drawn yet.");
   const bars = $(".prediction");
   if (!r) { bars.innerHTML = ""; bars.setAttribute("aria-label", "No prediction yet."); return; }
-  const belief = decode(r.belief).values, row = state.cursor - 1;
+  const belief = r.belief.values, row = state.cursor - 1;
   const probs = [...Array(10).keys()].map((d) => belief[row * 10 + d]);
   const top = probs.indexOf(Math.max(...probs));
   bars.innerHTML = `<p class="after">P(digit) after row ${state.cursor}</p>` + probs.map((p, d) =>
@@ -38,7 +40,7 @@ function renderView() {
   $(".note").textContent = data && data.main && view.note ? view.note(data) : "";
   $(".note").hidden = !$(".note").textContent;
   if (!state.panels.length) { box.innerHTML = data && data.main ? "" : "<p class='empty'>The views appear when you draw.</p>"; return; }
-  const r = data.main, input = {title: "input rows", caption: "28 pixels per row", values: decode(r.input).values, columns: 28,
+  const r = data.main, input = {title: "input rows", caption: "28 pixels per row", values: r.input.values, columns: 28,
     lo: 0, hi: 1, colours: "greys", name: "pixel", label: (c) => `pixel ${c + 1}`};
   state.panels.unshift(input);
   const numbers = [...Array(ROWS).keys()].map((t) => `<span>${t % 3 === 0 ? t + 1 : ""}</span>`).join("");
@@ -142,20 +144,11 @@ $(".panels").addEventListener("keydown", (event) => {
   event.preventDefault();
   setCursor(state.cursor + step);
 });
-window.addEventListener("drawing-sent", () => { state.sentAt = state.sentAt || performance.now(); });
-setInterval(() => {
-  const stale = state.sentAt !== null && performance.now() - state.sentAt > 3000;
-  $(".stale").hidden = !stale;
-  element.querySelector(".views").classList.toggle("is-stale", stale);
-}, 500);
-
-function update() {
-  state.data = props.value && typeof props.value === "object" ? props.value : null;
-  state.sentAt = null;
+function update(data) {
+  state.data = data;
   renderSummary();
   renderView();
   renderUnit();
-  window.__viewsDrawnAt = performance.now();  // read by benchmarks/browser_latency.py
+  window.__viewsDrawnAt = performance.now();  // read by benchmarks/browser_latency.py and the tests
 }
-watch("value", update);
-update();
+update(null);

@@ -187,8 +187,14 @@ def chromium_or_fail(pytest):
 
 def draw_on_canvas(page, selector="#canvas canvas", digit="7", steps=6):
     """Draw `digit` with the mouse on the page's canvas; returns when the mouse is released."""
+    draw_strokes(page, STROKES[digit], selector, steps)
+
+
+def draw_strokes(page, strokes, selector="#canvas canvas", steps=6):
+    """Draw pen strokes given in a unit box (x right, y down) with the mouse, one press each,
+    in the middle 60% of the canvas; returns when the mouse is released after the last one."""
     box = page.locator(selector).bounding_box()
-    for stroke in STROKES[digit]:
+    for stroke in strokes:
         pts = [(box["x"] + box["width"] * (0.2 + 0.6 * (0.15 + 0.7 * x)),
                 box["y"] + box["height"] * (0.15 + 0.7 * y)) for x, y in stroke]
         page.mouse.move(*pts[0])

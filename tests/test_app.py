@@ -15,12 +15,14 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from demo.app import EMPTY_STATUS, Predictor, describe, load_models
+from demo.app import EMPTY_STATUS, Predictor, describe, load_models, page_engine
 from demo.reading import decision_row, status, unpacked
+from demo.served import ENGINE_FILES, ServedFiles
 from model import PRESETS, load_model
 from model import trace as model_trace
+from model.export import exported_checksum, read_export
 from model.preprocess import to_mnist
-from tests.helpers import ROOT, draw_digit, png_data_url, running_app, save_png
+from tests.helpers import ROOT, draw_digit, running_app, save_png
 
 pytestmark = pytest.mark.server  # see pyproject.toml's markers
 
@@ -192,15 +194,24 @@ def test_predictor_switches_models_and_describes_each():
         assert len(str(refused.value)) < 200
 
 
-def test_the_page_compares_two_models_and_says_when_both_are_the_same():
+def test_the_page_gets_every_served_models_weights_as_the_api_runs_them():
+    """The page's engine and weights (demo.app.page_engine): content-named files holding exactly
+    the tensors of each served model's weights file, and a line about each model."""
     predictor = Predictor({name: load_model(PRESETS[name].weights_path()) for name in ("lstm64", "bilstm64")})
-    url = png_data_url(draw_digit("7"))
-    both = predictor.predict_canvas(url, "lstm64", "bilstm64")
-    assert both["main"]["model"]["name"] == "lstm64" and both["other"]["model"]["name"] == "bilstm64"
-    assert both["other"]["model"]["directions"] == 2 and both["other"]["label"] == 7
-    same = predictor.predict_canvas(url, "lstm64", "lstm64")
-    assert same["other"] is None and "already the model shown" in same["note"]
-    assert predictor.predict_canvas("", "lstm64")["main"] is None
+    files = ServedFiles()
+    engine = page_engine(predictor, files)
+    assert engine["default"] == "lstm64" and list(engine["models"]) == ["lstm64", "bilstm64"]
+    for name, served in engine["models"].items():
+        blob = files.files[served["url"]].raw
+        card = json.loads(PRESETS[name].weights_path().with_suffix(".json").read_text())
+        assert exported_checksum(blob) == card["tensors_sha256"]
+        assert read_export(blob)[0]["facts"]["name"] == name and served["about"] == describe(name, predictor.model(name))
+    script = files.files[engine["script"]].raw.decode()
+    assert all(f"// ---- demo/engine/{name}" in script for name in ENGINE_FILES)
+    model = predictor.model("lstm64")
+    model.rnn.weight_hh_l0.data[0, 0] += 1  # other weights than its file's: the page must never get them
+    with pytest.raises(ValueError, match="do not hash to the checksum"):
+        page_engine(predictor, ServedFiles())
 
 
 def test_weights_given_on_the_command_line_are_served_even_with_a_presets_name(tmp_path):

@@ -1,0 +1,61 @@
+// The page's Web Worker: reads drawings with the models, off the main thread so the pen never
+// stutters. It mirrors demo/app.py's Predictor.predict_canvas of old (the server no longer reads
+// the page's drawings): the drawing becomes the 28x28 input (preprocess.js, as to_mnist), each
+// picked model is traced row by row (cells.js, as model.trace), and each trace becomes a reading
+// (reading.js, as demo/reading.py). Weights are fetched once per model, when first needed.
+//
+// Messages in:
+//   {type: "models", models: {name: url}}           the served models' weights files
+//   {type: "read", id, pixels: {data, width, height} | null, main, other}
+//                                                    a drawing (canvas RGBA; null: cleared) and
+//                                                    the model names to read it with (other: or null)
+//   {type: "load", name}                             fetch a model's weights ahead of a read
+// Messages out:
+//   {type: "read", id, main, other, note, ms}       main/other: reading.js readings (null when the
+//                                                    canvas holds no drawing, other null when none
+//                                                    is picked); ms: the time spent here
+//   {type: "failed", id, name, message}             a model could not be loaded (server gone?); id
+//                                                    only when a read asked for it
+//   {type: "failed", id, message}                   the engine failed on a read (a bug: no name)
+//   {type: "loaded", name}
+const {toMnist} = self.preprocess, {readWeights, trace} = self.cells, {reading} = self.reading;
+const urls = {}, models = {};  // name -> weights URL; name -> Promise of the parsed model
+
+function model(name) {
+  if (!(name in urls)) return Promise.reject(new Error(`unknown model ${name}`));
+  if (!models[name]) {
+    models[name] = fetch(urls[name])
+      .then((response) => { if (!response.ok) throw new Error(`HTTP ${response.status}`); return response.arrayBuffer(); })
+      .then(readWeights)
+      .then((loaded) => { trace(loaded, new Float32Array(784)); return loaded; });  // compiled before the first stroke
+    models[name].catch(() => { delete models[name]; });  // asked again later, it is fetched again
+  }
+  return models[name];
+}
+
+async function read({id, pixels, main, other}) {
+  const start = performance.now();
+  const names = other && other !== main ? [main, other] : [main];
+  const loaded = [];
+  for (const name of names) {
+    try {
+      loaded.push(await model(name));
+    } catch (error) {
+      return {type: "failed", id, name, message: error.message};
+    }
+  }
+  const image = pixels ? toMnist(pixels.data, pixels.width, pixels.height) : null;
+  const readings = image ? names.map((name, i) => reading(image, trace(loaded[i], image), loaded[i], name)) : [null];
+  const note = other && other === main ? `${main} is already the model shown: pick another one to compare.` : null;
+  return {type: "read", id, main: readings[0], other: readings[1] || null, note, ms: performance.now() - start};
+}
+
+// Reads run one after another, in the order asked (the page sends the next when one is answered).
+let queue = Promise.resolve();
+self.onmessage = ({data}) => {
+  if (data.type === "models") Object.assign(urls, data.models);
+  else if (data.type === "load") {
+    model(data.name).then(() => self.postMessage({type: "loaded", name: data.name}),
+      (error) => self.postMessage({type: "failed", name: data.name, message: error.message}));
+  } else if (data.type === "read") queue = queue.then(() => read(data)).then((answer) => self.postMessage(answer));
+};

@@ -1,0 +1,72 @@
+// The page's side of the engine (runs last): starts the Web Worker (demo/engine/worker.js, with
+// preprocess.js, cells.js and reading.js), hands it every drawing the canvas sends, and shows
+// its answers with update(). The model selectors pick which models read the drawing.
+// Data: props.engine = {script, models: {name: {url, about}}, default} (demo/app.py's page_engine);
+// the canvas's window event "drawing" (detail: ImageData, or null when cleared).
+// One read at a time: a drawing that arrives while the worker reads waits, and only the latest
+// one waits, so the views never fall behind the pen. Once a model's weights are loaded, drawing
+// and switching need no server at all.
+const engine = props.engine;
+const root = (window.gradio_config && window.gradio_config.root) || location.href;  // the app's URL, behind a proxy too
+const url = (path) => new URL(path.replace(/^\//, ""), root.replace(/\/?$/, "/")).href;
+const worker = new Worker(url(engine.script));
+const names = Object.keys(engine.models);
+worker.postMessage({type: "models", models: Object.fromEntries(names.map((name) => [name, url(engine.models[name].url)]))});
+worker.postMessage({type: "load", name: engine.default});  // with the page, not at the first stroke
+state.model = engine.default;
+
+let reading = false, waiting = null, asked = 0, shown = engine.default;  // shown: the model whose answer is on the page
+
+function read() {
+  if (reading || !waiting) return;
+  reading = true;
+  worker.postMessage({type: "read", id: ++asked, pixels: waiting.pixels, main: state.model, other: state.other || null});
+  waiting = null;
+}
+
+function ask() {
+  waiting = {pixels: state.pixels};
+  read();
+}
+
+function problem(text) {
+  $(".problem").textContent = text;
+  $(".problem").hidden = !text;
+}
+
+worker.onmessage = ({data}) => {
+  if (data.type === "read") {
+    reading = false;
+    shown = state.model;
+    problem("");
+    update(data.main ? {...data, status: data.main.status} : null);
+    window.__engineMs = data.ms;  // the worker's time for this reading (benchmarks)
+  } else if (data.type === "failed" && data.name === undefined) {  // a bug, not the drawing's fault
+    reading = false;
+    problem(`The engine could not read this drawing (${data.message}).`);
+  } else if (data.type === "failed" && (data.id !== undefined || [state.model, state.other].includes(data.name))) {
+    problem(`Could not load the model ${data.name} (${data.message}): is the server down? ` +
+            "The models already loaded keep working.");
+    if (data.name === state.model) state.model = shown;
+    if (data.name === state.other) state.other = "";
+    $(".model").value = state.model;
+    $(".other").value = state.other;
+    about();
+    if (data.id !== undefined) { reading = false; ask(); }  // read again with the models at hand
+  }
+  read();
+};
+worker.onerror = (event) => problem(`The engine stopped (${event.message}); reload the page.`);
+
+window.addEventListener("drawing", (event) => { state.pixels = event.detail; ask(); });
+
+// The model selectors (hidden when there is one model), and a line about the model shown.
+for (const name of names) {
+  $(".model").add(new Option(name, name));
+  $(".other").add(new Option(name, name));
+}
+$(".models").hidden = names.length < 2;
+function about() { $(".about").innerHTML = markdown(engine.models[state.model].about); }
+$(".model").addEventListener("change", (event) => { state.model = event.target.value; about(); ask(); });
+$(".other").addEventListener("change", (event) => { state.other = event.target.value; ask(); });
+about();
