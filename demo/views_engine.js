@@ -38,7 +38,6 @@ worker.onmessage = ({data}) => {
   if (data.type === "read") {
     reading = false;
     shown = state.model;
-    problem("");
     update(data.main ? {...data, status: data.main.status} : null);
     window.__engineMs = data.ms;  // the worker's time for this reading (benchmarks)
   } else if (data.type === "failed" && data.name === undefined) {  // a bug, not the drawing's fault
@@ -58,7 +57,7 @@ worker.onmessage = ({data}) => {
 };
 worker.onerror = (event) => problem(`The engine stopped (${event.message}); reload the page.`);
 
-window.addEventListener("drawing", (event) => { state.pixels = event.detail; ask(); });
+window.addEventListener("drawing", (event) => { state.pixels = event.detail; problem(""); ask(); });
 
 // The model selectors (hidden when there is one model), and a line about the model shown.
 for (const name of names) {
@@ -67,6 +66,6 @@ for (const name of names) {
 }
 $(".models").hidden = names.length < 2;
 function about() { $(".about").innerHTML = markdown(engine.models[state.model].about); }
-$(".model").addEventListener("change", (event) => { state.model = event.target.value; about(); ask(); });
-$(".other").addEventListener("change", (event) => { state.other = event.target.value; ask(); });
+$(".model").addEventListener("change", (event) => { state.model = event.target.value; problem(""); about(); ask(); });
+$(".other").addEventListener("change", (event) => { state.other = event.target.value; problem(""); ask(); });
 about();
