@@ -1,0 +1,58 @@
+// Runs demo/engine/cells.js and reading.js on files written by tests/test_engine.py.
+// Usage:
+//   node tests/js/run_engine.js trace WEIGHTS IMAGES OUT
+//     WEIGHTS: an exported model (row-weights-v1); IMAGES: 784 float32 per image (row-major 28x28).
+//     OUT: per image, one after another, the float32 values of hidden, cell (LSTM only), each gate
+//     in GATE_NAMES' order and probsPerRow.
+//   node tests/js/run_engine.js reading WEIGHTS IMAGES NAME
+//     Prints a JSON list: each image's reading, its arrays left out (label, unsure, status, ...).
+//   node tests/js/run_engine.js status CASES
+//     CASES: a JSON list of readings' fields (probs, unsure, decision_row, model.directions) and
+//     numbers; prints {"status": [status(case) ...], "rounded": [...], "percent": [...]}.
+const fs = require("fs");
+const path = require("path");
+const {readWeights, trace, GATE_NAMES} = require(path.join(__dirname, "../../demo/engine/cells.js"));
+const {reading, status, roundLikePython, percent} = require(path.join(__dirname, "../../demo/engine/reading.js"));
+
+function readFile(file) {
+  const bytes = fs.readFileSync(file);
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);  // its own ArrayBuffer
+}
+
+function images(file) {
+  const all = new Float32Array(readFile(file));
+  return Array.from({length: all.length / 784}, (_, n) => all.subarray(n * 784, (n + 1) * 784));
+}
+
+const [mode, ...args] = process.argv.slice(2);
+if (mode === "trace") {
+  const [weightsPath, imagesPath, outPath] = args;
+  const model = readWeights(readFile(weightsPath));
+  const out = [];
+  for (const image of images(imagesPath)) {
+    const rowTrace = trace(model, image);
+    const gates = GATE_NAMES[model.config.cell].map((name) => rowTrace.gates[name]);
+    for (const {values} of [rowTrace.hidden, rowTrace.cell, ...gates, rowTrace.probsPerRow].filter(Boolean)) {
+      out.push(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+    }
+  }
+  fs.writeFileSync(outPath, Buffer.concat(out));
+} else if (mode === "reading") {
+  const [weightsPath, imagesPath, name] = args;
+  const model = readWeights(readFile(weightsPath));
+  const readings = images(imagesPath).map((image) => {
+    const read = reading(image, trace(model, image), model, name);
+    const {format, model: facts, probs, label, confidence, unsure, decision_row, status} = read;
+    return {format, model: facts, probs, label, confidence, unsure, decision_row, status};
+  });
+  process.stdout.write(JSON.stringify(readings));
+} else if (mode === "status") {
+  const cases = JSON.parse(fs.readFileSync(args[0], "utf8"));
+  process.stdout.write(JSON.stringify({
+    status: cases.readings.map(status),
+    rounded: cases.numbers.map((x) => roundLikePython(x, 5)),
+    percent: cases.numbers.map(percent),
+  }));
+} else {
+  throw new Error(`unknown mode ${mode}: trace, reading or status`);
+}
