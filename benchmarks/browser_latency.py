@@ -115,11 +115,16 @@ def main():
         page.evaluate(WATCH)
         draw_digits(page, warm, requests)
         figures["full_speed"] = draw_digits(page, timed, requests)
+        print(json.dumps({"full_speed": figures["full_speed"]}), flush=True)
         cdp = page.context.new_cdp_session(page)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
         figures["cpu_slowed_4x"] = draw_digits(page, timed, requests)
+        print(json.dumps({"cpu_slowed_4x": figures["cpu_slowed_4x"]}), flush=True)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        draw_strokes(page, in_unit_box(warm[0].strokes), steps=3)  # views to hover over
+        page.wait_for_function(READ, timeout=5_000)
         hover, cursor = page.evaluate(UPDATES, args.updates)
+        page.click("#canvas .clear")
         figures["js_ms_per_hover"], figures["js_ms_per_cursor_step"] = summary(hover), summary(cursor)
         os.kill(app.pid, signal.SIGTERM)  # the server goes away; the page stays open
         time.sleep(2)
