@@ -18,7 +18,9 @@ import asyncio
 import contextlib
 import importlib.util
 import json
+import multiprocessing
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -66,7 +68,29 @@ def one_app():
         yield app.url, [app.pid]
 
 
-def measure(url: str, pids: list[int], students: int, spread: float) -> dict:
+def replay_share(urls: list[str], students: int, spread: float, processes: int, share: int) -> list:
+    """Students share, share + processes, ... of the class, each exactly as class_arrives.py's
+    `run` replays it (its own address and arrival time), in this process."""
+    tool, out = class_arrives(), []
+
+    async def some():
+        await asyncio.gather(*(tool.student(k, urls, spread, out) for k in range(share, students, processes)))
+    asyncio.run(some())
+    return out
+
+
+def replay(urls: list[str], students: int, spread: float, processes: int) -> tuple[list, float]:
+    """(each student's (ms, errors, bytes), the replaying client's CPU seconds): the class split
+    over `processes` client processes, so that on a small machine one Python process's CPU
+    (about 140 ms per student here) is not what the load time measures."""
+    start = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        shares = pool.starmap(replay_share, [(urls, students, spread, processes, share) for share in range(processes)])
+    end = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return [r for share in shares for r in share], (end.ru_utime + end.ru_stime) - (start.ru_utime + start.ru_stime)
+
+
+def measure(url: str, pids: list[int], students: int, spread: float, processes: int = 1) -> dict:
     tool = class_arrives()
     seen = tool.page_requests(url)
     urls = [url] + [u for u in seen if u.rstrip("/") + "/" != url]
@@ -74,9 +98,9 @@ def measure(url: str, pids: list[int], students: int, spread: float) -> dict:
     time.sleep(IDLE_S)  # what the server burns with nobody there (Gradio's queue polls every 1 ms)
     idle_cpu_per_s = (tool.cpu_seconds(pids) - idle_from) / IDLE_S
     load_before = float(open("/proc/loadavg").read().split()[0])
-    cpu_before, client_before, start = tool.cpu_seconds(pids), time.process_time(), time.perf_counter()
-    results = asyncio.run(tool.run(urls, students, spread))
-    server_cpu, client_cpu = tool.cpu_seconds(pids) - cpu_before, time.process_time() - client_before
+    cpu_before, start = tool.cpu_seconds(pids), time.perf_counter()
+    results, client_cpu = replay(urls, students, spread, processes)
+    server_cpu = tool.cpu_seconds(pids) - cpu_before
     idle_share = idle_cpu_per_s * (time.perf_counter() - start)
     ms = sorted(r[0] for r in results)
     pick = lambda q: round(ms[min(len(ms) - 1, int(q * len(ms)))])  # noqa: E731 - class_arrives.py's percentile
@@ -86,7 +110,7 @@ def measure(url: str, pids: list[int], students: int, spread: float) -> dict:
             "errors": sum(r[1] for r in results), "server_cpu_ms_per_student": round(1000 * server_cpu / students, 1),
             "server_idle_cpu_ms_per_s": round(1000 * idle_cpu_per_s, 1),
             "server_cpu_ms_per_student_less_idle": round(1000 * (server_cpu - idle_share) / students, 1),
-            "client_cpu_ms_per_student": round(1000 * client_cpu / students, 1),
+            "client_processes": processes, "client_cpu_ms_per_student": round(1000 * client_cpu / students, 1),
             "loadavg_before": load_before, "loadavg_after": float(open("/proc/loadavg").read().split()[0])}
 
 
@@ -97,6 +121,8 @@ def main():
     p.add_argument("--replicas", type=int, default=0, help="N app processes behind HAProxy (deploy/replicas.py)")
     p.add_argument("--url", default=None, help="an app already running")
     p.add_argument("--server-pid", type=int, nargs="*", default=[], help="with --url: its processes, for their CPU")
+    p.add_argument("--client-processes", type=int, default=1,
+                   help="processes replaying the class (each student's requests stay in one)")
     args = p.parse_args()
     if args.url:
         running = contextlib.nullcontext((args.url.rstrip("/") + "/", args.server_pid))
@@ -105,7 +131,7 @@ def main():
     else:
         running = one_app()
     with running as (url, pids):
-        print(json.dumps(measure(url, pids, args.students, args.spread)), flush=True)
+        print(json.dumps(measure(url, pids, args.students, args.spread, args.client_processes)), flush=True)
 
 
 if __name__ == "__main__":
