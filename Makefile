@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The offline MNIST copy beside the checkout when there is one; else torchvision downloads into data/.
 DATA_DIR ?= $(if $(wildcard ../shared/data/mnist/MNIST/raw),../shared/data/mnist,data)
 
-.PHONY: demo test lint train eval presets bench browser balancer node replicas clean
+.PHONY: demo test test-fast lint train eval presets bench browser balancer node replicas clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,14 @@ balancer:
 node:
 	@command -v node >/dev/null || { $(APT_INSTALL) nodejs >/dev/null; }
 
-# Lint (ruff, configured in pyproject.toml), then every test; `pytest -m "not slow"` for the quick part.
+# Lint (ruff, configured in pyproject.toml), then every test. `make test-fast` is the inner loop:
+# every test not marked slow (no server, browser or training run), and the JavaScript tests.
 test: $(VENV)/.installed browser balancer node lint
 	$(PY) -m pytest -q tests
+	node --test tests/js/
+
+test-fast: $(VENV)/.installed node
+	$(PY) -m pytest -q -m "not slow" tests
 	node --test tests/js/
 
 lint: $(VENV)/.installed

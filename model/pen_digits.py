@@ -21,6 +21,7 @@ Training copies (`replay(..., jitter=1)`) vary the hand (slant, rotation, aspect
 tails and entry strokes) and are sometimes written in another writer's convention
 (`with_conventions`); the calibration and test digits are drawn as their writers wrote them.
 """
+import functools
 import json
 import math
 import re
@@ -110,10 +111,16 @@ def load_pen_digits(split: str | None = None, root=PEN_DIGITS_DIR) -> list[PenDi
     if missing:
         raise FileNotFoundError(f"pen-digit data not found: {root} lacks {', '.join(missing)} "
                                 f"(see ../shared/README.md)")
+    return [d for d in _read_both(root.resolve()) if split is None or d.split == split]
+
+
+@functools.lru_cache(maxsize=2)
+def _read_both(root: Path) -> tuple[PenDigit, ...]:
+    """Both files parsed once per process (about 2 s; train.py and the tests ask several times)."""
     digits = read_uji(root / UJI_FILE)
     for part, name in PENDIGITS_FILES.items():
         digits += read_pendigits(root / name, part)
-    return [d for d in digits if split is None or d.split == split]
+    return tuple(digits)
 
 
 def _rotation(angle: float) -> np.ndarray:

@@ -110,7 +110,8 @@ def save_png(folder, array, name="drawing.png") -> str:
     return str(path)
 
 
-SMALL_TRAINING = ["--train-limit", "512", "--test-limit", "256", "--batch-size", "64"]  # a smoke run's slices
+SMALL_TRAIN, SMALL_TEST = 256, 64  # MNIST digits a smoke run trains on and tests on
+SMALL_TRAINING = ["--train-limit", str(SMALL_TRAIN), "--test-limit", str(SMALL_TEST), "--batch-size", "64"]
 
 
 def run_train(*args, check=True, timeout=300) -> subprocess.CompletedProcess:

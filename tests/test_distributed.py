@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from model import load_model
-from tests.helpers import ROOT, SMALL_TRAINING
+from tests.helpers import ROOT, SMALL_TEST, SMALL_TRAINING
 
 pytestmark = pytest.mark.training  # see pyproject.toml's markers
 
@@ -27,8 +27,8 @@ def test_torchrun_two_processes_write_one_loadable_model_equal_across_ranks(tmp_
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["command"].startswith("torchrun --nproc_per_node=2 train.py")
     assert [e["epoch"] for e in card["history"]] == [1, 2]
-    # Metrics were reduced over both ranks: the test accuracy counts all 256 test images.
-    assert card["n_test"] == 256 and round(card["test_accuracy"] * 256) == card["test_accuracy"] * 256
+    # Metrics were reduced over both ranks: the test accuracy counts all SMALL_TEST test images.
+    assert card["n_test"] == SMALL_TEST and round(card["test_accuracy"] * SMALL_TEST) == card["test_accuracy"] * SMALL_TEST
     assert model.num_params() == result["params"]
     # Only rank 0 wrote: one weights file, one card, one checkpoint, no temp files left.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ddp.ckpt", "ddp.curves.png", "ddp.json", "ddp.pt"]
