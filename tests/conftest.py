@@ -1,6 +1,6 @@
 import pytest
 
-from tests.helpers import IN_CI, MNIST_DIR, listening_addresses, running_app
+from tests.helpers import CHROMIUM_ARGS, MNIST_DIR, chromium_or_fail, listening_addresses, missing, running_app
 
 FINER_SLOW_MARKS = ("server", "browser", "training")  # each of these is also `slow` (pyproject.toml)
 
@@ -15,7 +15,7 @@ def pytest_collection_modifyitems(items):
 def mnist_dir():
     """The offline MNIST beside the checkout; in CI it must be there (fail, never skip)."""
     if not (MNIST_DIR / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists():
-        (pytest.fail if IN_CI else pytest.skip)(f"MNIST not found at {MNIST_DIR}")
+        missing(f"MNIST not found at {MNIST_DIR}")
     return MNIST_DIR
 
 
@@ -25,6 +25,26 @@ def app():
     with running_app() as app:
         assert listening_addresses(app.port) == {"0100007F"}, "the app must bind 127.0.0.1 only by default"
         yield app
+
+
+@pytest.fixture(scope="session")
+def app_without_presets():
+    """`python -m demo --no-presets` (the default model only), shared by the tests that need no
+    other model and change nothing the others see."""
+    with running_app("--no-presets") as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian chromium (Playwright) for every test that drives a browser; each
+    test opens its own context or page in it."""
+    executable = chromium_or_fail()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -176,14 +176,18 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def chromium_or_fail(pytest):
-    """The path of Debian's chromium; in CI its absence fails the test, elsewhere it skips."""
-    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
-        return CHROMIUM
-    message = f"{CHROMIUM} not found: install Debian's chromium (`make browser`)"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
+def missing(what: str):
+    """What a test needs is not on this machine: in CI, whose setup installs everything, that
+    fails the test; elsewhere it skips."""
+    import pytest
+    (pytest.fail if IN_CI else pytest.skip)(what)
+
+
+def chromium_or_fail(pytest=None):
+    """The path of Debian's chromium (see `missing`)."""
+    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
+        missing(f"{CHROMIUM} not found: install Debian's chromium (`make browser`)")
+    return CHROMIUM
 
 
 def draw_on_canvas(page, selector="#canvas canvas", digit="7", steps=6):

@@ -226,12 +226,11 @@ def test_weights_given_on_the_command_line_are_served_even_with_a_presets_name(t
     assert "lstm64.default-recipe" in models and "bilstm64" in models
 
 
-def test_app_without_presets_offers_one_model():
-    with running_app("--no-presets") as app:
-        from gradio_client import Client
-        api = Client(app.url, verbose=False).view_api(print_info=False, return_format="dict")
-        model = api["named_endpoints"]["/predict"]["parameters"][1]
-        assert model["parameter_default"] == "default" and "lstm64" not in model["python_type"]["type"]
+def test_app_without_presets_offers_one_model(app_without_presets):
+    from gradio_client import Client
+    api = Client(app_without_presets.url, verbose=False).view_api(print_info=False, return_format="dict")
+    model = api["named_endpoints"]["/predict"]["parameters"][1]
+    assert model["parameter_default"] == "default" and "lstm64" not in model["python_type"]["type"]
 
 
 def test_uploads_are_deleted_after_keep_files_seconds(tmp_path, monkeypatch):

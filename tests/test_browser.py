@@ -13,7 +13,7 @@ import torch
 
 from model import load_model, trace
 from model.preprocess import to_mnist
-from tests.helpers import CHROMIUM_ARGS, ROOT, chromium_or_fail, draw_on_canvas, running_app
+from tests.helpers import ROOT, draw_on_canvas, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
 
@@ -30,13 +30,8 @@ def console_problems(page):
 
 
 @pytest.fixture(scope="module")
-def browser(app):
-    executable = chromium_or_fail(pytest)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+def browser(chromium, app):
+    return chromium  # the session's one chromium (conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +50,15 @@ def wait_for_answer(page, text):
     answer, not one sent while drawing, is on the page)."""
     page.wait_for_function(f"document.querySelector('{STATUS}').innerText.includes({text!r})", timeout=15_000)
     page.wait_for_function("performance.now() - window.__viewsDrawnAt > 400", timeout=15_000)
+
+
+def a_seven_is_drawn(page):
+    """The page shows a drawn 7 (drawn here unless an earlier test left one): each test can
+    run alone, in any order."""
+    if "It reads a 7" not in page.inner_text(STATUS):
+        page.click("#canvas .clear")
+        draw_on_canvas(page, digit="7")
+        wait_for_answer(page, "It reads a 7")
 
 
 def panel(page, title_start):
@@ -96,6 +100,7 @@ def test_drawing_with_the_mouse_draws_every_view_and_hover_reads_the_traces_valu
 
 
 def test_signed_h_and_unit_order_change_the_heatmap(page):
+    a_seven_is_drawn(page)
     plot = panel(page, "layer 2 |h_t|")
     before = plot.locator("canvas").evaluate("c => c.toDataURL()")
     page.check("#views .signed")
@@ -109,6 +114,7 @@ def test_signed_h_and_unit_order_change_the_heatmap(page):
 
 
 def test_row_cursor_moves_with_arrow_keys_and_play(page):
+    a_seven_is_drawn(page)
     page.focus("#views .panels")
     for _ in range(3):
         page.keyboard.press("ArrowUp")
@@ -120,6 +126,7 @@ def test_row_cursor_moves_with_arrow_keys_and_play(page):
 
 
 def test_clicking_a_unit_shows_its_values_over_the_rows(page):
+    a_seven_is_drawn(page)
     plot = panel(page, "layer 2 |h_t|")
     box = plot.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 36.5 / 128, box["y"] + box["height"] * 0.5)
@@ -137,6 +144,7 @@ def pick(page, selector, option):
 
 
 def test_tabs_model_selector_and_comparison(page):
+    a_seven_is_drawn(page)
     page.get_by_role("tab", name="Gates and memory").click()
     titles = page.locator("#views .panel figcaption").all_inner_texts()
     assert titles[1:] == ["memory tanh(c_t)", "input gate", "forget gate", "candidate", "output gate"]
@@ -169,7 +177,11 @@ def test_tabs_model_selector_and_comparison(page):
 
 def test_drawing_and_switching_loaded_models_sends_no_request(page):
     """The page reads drawings itself: drawing, clearing and switching among the models it has
-    loaded (all of them, after the test above) ask nothing of the server."""
+    loaded ask nothing of the server."""
+    for name in ("bilstm64", "rnn64", "default"):  # loaded first (each model's weights, once)
+        pick(page, ".model", name)
+        page.wait_for_function(f"document.querySelector('#views .about').innerText.includes({name!r})")
+    page.wait_for_timeout(1000)
     asked = []
     record = lambda request: asked.append(request.url)  # noqa: E731
     page.on("request", record)

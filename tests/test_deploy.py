@@ -24,14 +24,12 @@ from demo.guard import MAX_QUEUED_PER_SESSION
 from deploy.health import healthy
 from deploy.replicas import routes_to, stop
 from tests.helpers import (
-    CHROMIUM_ARGS,
-    IN_CI,
     ROOT,
-    chromium_or_fail,
     draw_digit,
     draw_on_canvas,
     free_port,
     listening_addresses,
+    missing,
     save_png,
 )
 
@@ -101,7 +99,7 @@ def tool_or_fail(name: str) -> str:
     """The path of a tool; in CI its absence fails the test, elsewhere it skips."""
     found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin")
     if not found:
-        (pytest.fail if IN_CI else pytest.skip)(f"{name} not found: `make balancer` installs it")
+        missing(f"{name} not found: `make balancer` installs it")
     return found
 
 
@@ -324,17 +322,14 @@ def test_two_sessions_through_the_balancer_and_a_killed_replica(tmp_path):
 
 
 @slow
-def test_a_page_whose_replica_is_killed_keeps_drawing_and_loads_models_from_the_other():
+def test_a_page_whose_replica_is_killed_keeps_drawing_and_loads_models_from_the_other(chromium):
     """A student's page in Chromium, through the balancer: its replica is killed. The page
     reads drawings itself, so the next drawing is read at once; a model it has not loaded yet
     comes from the other replica (HAProxy redispatches the request)."""
-    executable = chromium_or_fail(pytest)
-    from playwright.sync_api import sync_playwright
     shows = lambda digit: f"document.querySelector('#views .status')?.innerText.includes('It reads a {digit}')"  # noqa: E731
-    with farm_of(2) as farm, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+    with farm_of(2) as farm:
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
         try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             page.goto(farm.url)
             page.wait_for_selector("#canvas canvas")
@@ -351,7 +346,7 @@ def test_a_page_whose_replica_is_killed_keeps_drawing_and_loads_models_from_the_
             page.wait_for_function(shows("4"), timeout=15_000)
             assert page.is_hidden("#views .problem")  # the weights came: the replica alive served them
         finally:
-            browser.close()
+            context.close()
 
 
 @slow

@@ -20,7 +20,7 @@ from model import GATE_NAMES, RowTrace, load_model, trace
 from model.calibration import spread
 from model.export import export_model, exported_checksum
 from model.pen_digits import PEN_DIGITS_DIR, load_pen_digits, replay
-from tests.helpers import IN_CI, ROOT
+from tests.helpers import ROOT, missing
 
 RUNNER = ROOT / "tests" / "js" / "run_engine.js"
 SERVED = sorted((ROOT / "weights").glob("*.pt"))  # the app serves every weights file beside the default
@@ -53,7 +53,7 @@ def pen_digits_or_fail() -> list:
     try:
         return load_pen_digits("test")
     except FileNotFoundError:
-        (pytest.fail if IN_CI else pytest.skip)(f"pen-digit data not found at {PEN_DIGITS_DIR}")
+        missing(f"pen-digit data not found at {PEN_DIGITS_DIR}")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 import model.preprocess as preprocess
 from model.pen_digits import DIGIT_SIZES, PEN_DIGITS_DIR, PEN_WIDTHS, draw_on_canvas, load_pen_digits
 from model.preprocess import to_mnist
-from tests.helpers import IN_CI, ROOT, STROKES, draw_digit
+from tests.helpers import ROOT, STROKES, draw_digit, missing
 
 RUNNER = ROOT / "tests" / "js" / "run_preprocess.js"
 TOLERANCE = 1 / 255
@@ -136,7 +136,7 @@ def run_engine(inputs: dict[str, np.ndarray], tmp_path) -> tuple[dict, dict]:
 @pytest.fixture(scope="module")
 def node():
     if shutil.which("node") is None:
-        (pytest.fail if IN_CI else pytest.skip)("node not found (`make node` installs Debian's nodejs)")
+        missing("node not found (`make node` installs Debian's nodejs)")
 
 
 def compare(inputs: dict[str, np.ndarray], tmp_path) -> tuple[dict, dict]:
@@ -200,7 +200,7 @@ def test_real_pen_digits_agree(node, tmp_path):
     try:
         inputs = pen_inputs()
     except FileNotFoundError:
-        (pytest.fail if IN_CI else pytest.skip)(f"pen-digit data not found at {PEN_DIGITS_DIR}")
+        missing(f"pen-digit data not found at {PEN_DIGITS_DIR}")
     assert len(inputs) >= 300
     assert all(f"pen {pen}," in " ".join(inputs) for pen in PEN_WIDTHS)  # the slider's both ends
     assert_agree(compare(inputs, tmp_path)[0])

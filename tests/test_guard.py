@@ -37,9 +37,8 @@ def reset_peak(pid):
 
 
 @pytest.fixture(scope="module")
-def server():
-    with running_app("--no-presets") as app:
-        yield app
+def server(app_without_presets):
+    return app_without_presets
 
 
 @pytest.fixture(scope="module")
@@ -117,22 +116,17 @@ def test_every_response_has_nosniff_and_a_content_security_policy(server):
         assert "frame-ancestors 'self' https://huggingface.co https://*.hf.space" in policy
 
 
-def test_the_page_loads_under_its_content_security_policy(server):
+def test_the_page_loads_under_its_content_security_policy(server, chromium):
     """The page's own scripts run under the policy: the canvas is drawn in a real browser."""
-    from tests.helpers import CHROMIUM_ARGS, chromium_or_fail
-    executable = chromium_or_fail(pytest)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            violations = []
-            page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-            page.goto(server.url, timeout=60_000)
-            page.locator("#canvas canvas").wait_for(timeout=60_000)
-            assert not [v for v in violations if "script" in v], violations
-        finally:
-            browser.close()
+    page = chromium.new_page()
+    try:
+        violations = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(server.url, timeout=60_000)
+        page.locator("#canvas canvas").wait_for(timeout=60_000)
+        assert not [v for v in violations if "script" in v], violations
+    finally:
+        page.close()
 
 
 # Logins ------------------------------------------------------------------------------------

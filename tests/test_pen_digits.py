@@ -25,7 +25,7 @@ from model.pen_digits import (
     with_entry_stroke,
     wobble,
 )
-from tests.helpers import IN_CI, ROOT
+from tests.helpers import ROOT, missing
 
 UJI_SAMPLE = {"rawData": {
     "3": [[[[10, 10], [50, 10], [30, 40]], [[30, 40], [50, 70], [10, 70]]],  # writer 0, session 0: 2 strokes
@@ -93,7 +93,7 @@ def test_split_by_writer():
 @pytest.fixture(scope="module")
 def pen_digits():
     if not (PEN_DIGITS_DIR / "uji" / "ujipenchars2.json").exists():
-        (pytest.fail if IN_CI else pytest.skip)(f"pen-digit data not found at {PEN_DIGITS_DIR}")
+        missing(f"pen-digit data not found at {PEN_DIGITS_DIR}")
     return load_pen_digits()
 
 
