@@ -245,7 +245,7 @@ def build_app(models: dict[str, RowClassifier] | RowClassifier, keep_files_s: in
                 DrawingCanvas(elem_id="canvas")
             with gr.Column(scale=2, min_width=320):
                 # The views, the model selectors and the comparison: all in the page (demo/engine).
-                TraceViews(elem_id="views", engine=engine)
+                TraceViews(elem_id="views", engine=engine, empty_status=EMPTY_STATUS)
                 gr.Markdown(EXPLANATION, elem_id="explanation")
 
         # The API: a Sketchpad value ({background, layers, composite}), and optionally a model name.

@@ -2,10 +2,9 @@
 // arrow keys, Play), hover/tap read-out linked across views, the unit chart, unit order,
 // signed h_t, PNG download.
 // Data: update(data) with data = {main, other, note, status} from the engine (views_engine.js),
-// main and other readings of demo/engine/reading.js (or null: nothing drawn).
+// main and other readings of demo/engine/reading.js (or null: nothing drawn, props.empty_status shown).
 const $ = (selector) => element.querySelector(selector);
 const VIEWS = {hidden: hiddenView, belief: beliefView, gates: gatesView, compare: compareView};
-const EMPTY_STATUS = "**Draw a digit** (0-9) in the box: the views update while you draw.";  // as demo/app.py's
 
 function markdown(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
@@ -13,7 +12,7 @@ function markdown(text) {
 
 function renderSummary() {
   const r = state.data && state.data.main;
-  $(".status").innerHTML = markdown(state.data ? state.data.status : EMPTY_STATUS);
+  $(".status").innerHTML = markdown(state.data ? state.data.status : props.empty_status);
   const input = $(".input"), ctx = input.getContext("2d"), image = ctx.createImageData(28, 28);
   const pixels = r ? r.input.values : new Float32Array(784);
   for (let i = 0; i < 784; i++) {

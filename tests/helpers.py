@@ -183,6 +183,15 @@ def missing(what: str):
     (pytest.fail if IN_CI else pytest.skip)(what)
 
 
+def pen_digits_or_missing(split: str | None = None) -> list:
+    """model.pen_digits.load_pen_digits(split), or `missing` when the shared data is not here."""
+    from model.pen_digits import PEN_DIGITS_DIR, load_pen_digits
+    try:
+        return load_pen_digits(split)
+    except FileNotFoundError:
+        missing(f"pen-digit data not found at {PEN_DIGITS_DIR}")
+
+
 def chromium_or_fail(pytest=None):
     """The path of Debian's chromium (see `missing`)."""
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):

@@ -19,8 +19,8 @@ from demo.reading import reading, status
 from model import GATE_NAMES, RowTrace, load_model, trace
 from model.calibration import spread
 from model.export import export_model, exported_checksum
-from model.pen_digits import PEN_DIGITS_DIR, load_pen_digits, replay
-from tests.helpers import ROOT, missing
+from model.pen_digits import replay
+from tests.helpers import ROOT, pen_digits_or_missing
 
 RUNNER = ROOT / "tests" / "js" / "run_engine.js"
 SERVED = sorted((ROOT / "weights").glob("*.pt"))  # the app serves every weights file beside the default
@@ -49,20 +49,13 @@ def exported(path) -> tuple:
     return model, export_model(model, path.stem)
 
 
-def pen_digits_or_fail() -> list:
-    try:
-        return load_pen_digits("test")
-    except FileNotFoundError:
-        missing(f"pen-digit data not found at {PEN_DIGITS_DIR}")
-
-
 @pytest.fixture(scope="module")
 def fixed_inputs(mnist_dir) -> np.ndarray:
     """(N, 28, 28) float32: MNIST test digits, the test writers' pen digits as the page reads
     them, an empty image, an all-ink one and uniform noise."""
     mnist, _ = train.load_mnist(str(mnist_dir), train=False, download=False)
     mnist = mnist.numpy()[::2000].astype(np.float32) / 255
-    pen, _ = replay(spread(pen_digits_or_fail(), 4), seed=0)
+    pen, _ = replay(spread(pen_digits_or_missing("test"), 4), seed=0)
     noise = np.random.default_rng(0).uniform(0, 1, (1, 28, 28)).astype(np.float32)
     return np.concatenate([mnist, pen, np.zeros((1, 28, 28), np.float32), np.ones((1, 28, 28), np.float32), noise])
 
@@ -140,7 +133,7 @@ def test_the_engines_reading_of_real_pen_digits_equals_pythons(node, tmp_path):
     writers, 3898 digits) drawn once on the page's canvas (replay, seed 0) and read by the
     default model: the engine's label, "not sure", decision row and status sentence are
     Python's for >= 99.9% of the drawings."""
-    images, _ = replay(pen_digits_or_fail(), seed=0, processes=2)
+    images, _ = replay(pen_digits_or_missing("test"), seed=0, processes=2)
     model, blob = exported(ROOT / "weights" / "default.pt")
     (tmp_path / "model.weights").write_bytes(blob)
     images.astype("<f4").tofile(tmp_path / "images.bin")

@@ -14,9 +14,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 import model.preprocess as preprocess
-from model.pen_digits import DIGIT_SIZES, PEN_DIGITS_DIR, PEN_WIDTHS, draw_on_canvas, load_pen_digits
+from model.pen_digits import DIGIT_SIZES, PEN_WIDTHS, draw_on_canvas
 from model.preprocess import to_mnist
-from tests.helpers import ROOT, STROKES, draw_digit, missing
+from tests.helpers import ROOT, STROKES, draw_digit, missing, pen_digits_or_missing
 
 RUNNER = ROOT / "tests" / "js" / "run_preprocess.js"
 TOLERANCE = 1 / 255
@@ -106,7 +106,7 @@ def synthetic_inputs() -> dict[str, np.ndarray]:
 def pen_inputs() -> dict[str, np.ndarray]:
     """Real pen digits of the calibration and test writers (both sets) on the page's canvas, every
     pen width of the page's slider (6..40 px) and size (35..75% of the canvas) in turn."""
-    digits = load_pen_digits()
+    digits = pen_digits_or_missing()
     inputs, k = {}, 0
     for dataset in ("uji", "pendigits"):
         for split in ("calibration", "test"):
@@ -197,10 +197,7 @@ def test_synthetic_digits_agree(quick):
 
 @pytest.mark.slow  # about 9 s on a 2-core CPU: drawing the digits at 2x and to_mnist on each
 def test_real_pen_digits_agree(node, tmp_path):
-    try:
-        inputs = pen_inputs()
-    except FileNotFoundError:
-        missing(f"pen-digit data not found at {PEN_DIGITS_DIR}")
+    inputs = pen_inputs()
     assert len(inputs) >= 300
     assert all(f"pen {pen}," in " ".join(inputs) for pen in PEN_WIDTHS)  # the slider's both ends
     assert_agree(compare(inputs, tmp_path)[0])

@@ -15,7 +15,6 @@ from model.pen_digits import (
     curved_nine,
     draw_on_canvas,
     flagged_one,
-    load_pen_digits,
     read_pendigits,
     read_uji,
     replay,
@@ -25,7 +24,7 @@ from model.pen_digits import (
     with_entry_stroke,
     wobble,
 )
-from tests.helpers import ROOT, missing
+from tests.helpers import ROOT, pen_digits_or_missing
 
 UJI_SAMPLE = {"rawData": {
     "3": [[[[10, 10], [50, 10], [30, 40]], [[30, 40], [50, 70], [10, 70]]],  # writer 0, session 0: 2 strokes
@@ -92,9 +91,7 @@ def test_split_by_writer():
 
 @pytest.fixture(scope="module")
 def pen_digits():
-    if not (PEN_DIGITS_DIR / "uji" / "ujipenchars2.json").exists():
-        missing(f"pen-digit data not found at {PEN_DIGITS_DIR}")
-    return load_pen_digits()
+    return pen_digits_or_missing()
 
 
 def test_the_shared_sets_as_documented(pen_digits):
