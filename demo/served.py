@@ -39,11 +39,12 @@ class ServedFiles:
     def __init__(self):
         self.files: dict[str, Body] = {}
 
-    def add(self, name: str, suffix: str, body: bytes, content_type: str) -> str:
-        """Serve `body` as /engine/NAME.HASH.SUFFIX (compressed where it pays); returns that path."""
+    def add(self, name: str, suffix: str, body: bytes, content_type: str, compress: bool = True) -> str:
+        """Serve `body` as /engine/NAME.HASH.SUFFIX (compressed where it pays, if `compress`);
+        returns that path."""
         name = re.sub(r"[^A-Za-z0-9._-]", "_", name)  # a --weights file's stem may hold anything
         path = f"{PREFIX}{name}.{hashlib.sha256(body).hexdigest()[:12]}{suffix}"
-        self.files[path] = pack(body, content_type, compress=True)
+        self.files[path] = pack(body, content_type, compress=compress)
         return path
 
 

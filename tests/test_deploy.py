@@ -2,6 +2,7 @@
 steps in a clean venv (no container engine runs here), and replicas behind HAProxy
 (`make replicas`): session affinity, a killed replica, and stopping everything.
 Every server binds 127.0.0.1 on a free port and is stopped by the test."""
+import importlib.util
 import os
 import re
 import shlex
@@ -163,17 +164,34 @@ def docker_context(destination: Path):
         shutil.copy2(ROOT / name, destination / name)
 
 
+# torch, torchvision and what torch pulls in from PyPI (CUDA libraries, triton): 5.3 GB.
+TORCH_PARTS = re.compile(r"(torch|functorch|triton|nvidia|cuda)[-_.]|(torch|functorch|torchgen|triton|nvidia|cuda)$")
+
+
+def linked_torch(venv: Path):
+    """torch and its CUDA libraries linked into a new venv from the test run's own, at the
+    versions requirements.txt pins: unpacking their 5.3 GB again took 120 of this test's 140 s,
+    and is pip's work, not the Dockerfile's. pip still runs every RUN line as written, finds
+    torch installed at the pinned version and installs everything else."""
+    ours = Path(importlib.util.find_spec("torch").origin).parent.parent
+    [theirs] = list(venv.glob("lib/python*/site-packages"))
+    for part in ours.iterdir():
+        if TORCH_PARTS.match(part.name):
+            (theirs / part.name).symlink_to(part)
+
+
 @slow
 def test_dockerfile_steps_in_a_clean_venv(tmp_path):
     """What `docker build` and `docker run` would do, without a container engine: the build
     context (minus .dockerignore) is COPYied as the Dockerfile says into an empty folder, its pip
     RUN steps install into a new venv (torch from pip's configured index: the PyTorch CPU index
-    the Dockerfile names by default is not reachable here), then its CMD serves (on 127.0.0.1,
-    not 0.0.0.0) and its HEALTHCHECK says healthy."""
+    the Dockerfile names by default is not reachable here; torch itself is linked in, see
+    linked_torch), then its CMD serves (on 127.0.0.1, not 0.0.0.0) and its HEALTHCHECK says healthy."""
     context, app, venv = tmp_path / "context", tmp_path / "app", tmp_path / "venv"
     context.mkdir()
     docker_context(context)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    linked_torch(venv)
     env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "VIRTUAL_ENV": str(venv),
            "TORCH_INDEX": "https://pypi.org/simple"}
     workdir = app
