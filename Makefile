@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The offline MNIST copy beside the checkout when there is one; else torchvision downloads into data/.
 DATA_DIR ?= $(if $(wildcard ../shared/data/mnist/MNIST/raw),../shared/data/mnist,data)
 
-.PHONY: demo test test-fast lint train eval presets bench browser balancer node replicas clean
+.PHONY: demo test test-fast lint train eval presets bench browser balancer node fonts replicas clean
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ browser:
 balancer:
 	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || { $(APT_INSTALL) haproxy >/dev/null; }
 
+# A Debian CJK font (WenQuanYi Micro Hei, 1.6 MB) for the Chinese page's screenshots
+# (tests/test_page_language.py); without one, chromium draws the characters as empty boxes.
+fonts:
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { $(APT_INSTALL) fonts-wqy-microhei >/dev/null; }
+
 # Debian's nodejs for the JavaScript tests (tests/js/: the page's engine, run without a browser).
 node:
 	@command -v node >/dev/null || { $(APT_INSTALL) nodejs >/dev/null; }
@@ -36,7 +41,7 @@ node:
 # well: 619 s -> 448 s here). `make test-fast` is the inner loop: every test not marked slow (no
 # server, browser or training run), and the JavaScript tests.
 TEST_PROCESSES = 2
-test: $(VENV)/.installed browser balancer node lint
+test: $(VENV)/.installed browser balancer node fonts lint
 	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist worksteal tests
 	node --test tests/js/
 

@@ -22,48 +22,37 @@ from model import PRESETS, RowClassifier, RowTrace, load_model, trace
 from model.export import export_model
 from model.preprocess import MAX_SIDE, DrawingError, to_mnist
 
-from .components import DrawingCanvas, TraceViews
+from .components import DrawingCanvas, PageHeader, TraceViews
 from .guard import MAX_UPLOAD_BYTES
 from .reading import reading
 from .served import ServedFiles, engine_script
+from .strings import LANGUAGES, language_or_default, say
 
 # Pillow refuses to decode images over twice this many pixels: uploads stay within memory.
 Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
 
-EMPTY_STATUS = "**Draw a digit** (0-9) in the box: the views update while you draw."
-PRIVATE = ("The network runs in this page: your drawing is read on your device and never sent to the "
-           "server (only the API reads what a program sends it).")
-
-EXPLANATION = """
-### How to read the views
-The network reads your drawing one row per timestep, top to bottom; in every view row t sits
-beside input row t. **Hover or tap** any cell to read its value (the same row lights up in
-every view); **click a unit** to follow its h, memory and gates over the 28 rows; move the
-**row cursor** (slider, arrow keys, Play) to watch it read. A dashed line marks the row from
-which the answer's probability stays above one half.
-- **Hidden state**: h_t of every layer (|h_t|, or signed), and how much the top layer's h
-  changed at each row. A **bidirectional** model has a backward cell that reads rows 28 to 1:
-  its line at row t has read rows t..28.
-- **Belief by row**: what the model would answer if it stopped after row t.
-- **Gates and memory** (top layer): an LSTM's memory tanh(c_t) and its input, forget,
-  candidate and output gates (gates 0 = closed, 1 = open); a GRU's reset, update and
-  candidate; a plain RNN has no gates: h_t = tanh(W x_t + U h_(t-1) + b).
-"""
+EMPTY_STATUS = say("status.empty")  # what the API says of an empty drawing (in English unless asked)
 
 
-def describe(name: str, model: RowClassifier) -> str:
+def network(config, language: str) -> str:
+    """The network in words, e.g. "2-layer LSTM, 128 units"."""
+    key = "model.network_both_ways" if config.bidirectional else "model.network"
+    return say(key, language, layers=config.num_layers, cell=say(f"model.cell_{config.cell}", language),
+               units=config.hidden_size)
+
+
+def describe(name: str, model: RowClassifier, language: str = "en") -> str:
     """One line about a model for the page: what it is, its size, its MNIST accuracy."""
-    parts = [f"**{name}**: {model.config.describe()}", f"{model.num_params():,} parameters"]
     metadata = model.metadata  # what train.py recorded with the weights
-    if "test_accuracy" in metadata:
-        accuracy = f"{metadata['test_accuracy']:.2%} on the MNIST test set"
-        preset = PRESETS.get(metadata.get("preset") or name)
-        published = preset.published_accuracy if preset and metadata.get("recipe") == "published" else None
-        parts.append(accuracy + (f" (its tutorial reports {published})"
-                                 if published else ""))
-        parts.append("trained with a plain tutorial recipe (Adam, constant learning rate, no augmentation)"
-                     if metadata.get("recipe") == "published" else "trained with this project's recipe")
-    return ", ".join(parts) + "."
+    facts = {"name": name, "network": network(model.config, language), "parameters": f"{model.num_params():,}"}
+    if "test_accuracy" not in metadata:
+        return say("model.about", language, **facts)
+    recipe = "published" if metadata.get("recipe") == "published" else "default"
+    facts.update(accuracy=f"{metadata['test_accuracy']:.2%}", recipe=say(f"model.recipe_{recipe}", language))
+    preset = PRESETS.get(metadata.get("preset") or name)
+    if preset and recipe == "published" and preset.published_accuracy:
+        return say("model.about_published", language, published=preset.published_accuracy, **facts)
+    return say("model.about_trained", language, **facts)
 
 
 def load_models(weights=None, presets=True) -> dict[str, RowClassifier]:
@@ -89,9 +78,6 @@ class Answer:
     status: str  # one line in words
 
 
-EMPTY = Answer(None, None, EMPTY_STATUS)
-
-
 class Predictor:
     """The models plus the functions the page and the API call."""
 
@@ -114,9 +100,9 @@ class Predictor:
         with torch.inference_mode():
             return trace(self.model(model_name), torch.from_numpy(image)[None])
 
-    def reading(self, image: np.ndarray, model_name=None) -> dict:
+    def reading(self, image: np.ndarray, model_name=None, language="en") -> dict:
         name = model_name or self.default
-        return reading(image, self.traced(image, name), self.model(name), name)
+        return reading(image, self.traced(image, name), self.model(name), name, language)
 
     def read(self, value) -> np.ndarray | None:
         """The drawing as the model's 28x28 input (None when empty), or a clear gr.Error."""
@@ -128,19 +114,23 @@ class Predictor:
             raise gr.Error(f"Could not read the drawing ({type(exc).__name__}); send a PNG or an image array.",
                            print_exception=False) from None
 
-    def answer(self, value, model_name=None) -> Answer:
-        """A drawing in any form `to_mnist` accepts (and a model name, default: the first)
-        -> its Answer. An empty drawing gives no prediction."""
+    def answer(self, value, model_name=None, language="en") -> Answer:
+        """A drawing in any form `to_mnist` accepts (and a model name, default: the first; the
+        status's language, default English) -> its Answer. An empty drawing gives no prediction."""
         self.model(model_name)  # an unknown name is an error even for an empty drawing
+        try:
+            language = language_or_default(language)
+        except ValueError as exc:
+            raise gr.Error(f"{exc}.", print_exception=False) from None
         image = self.read(value)
         if image is None:
-            return EMPTY
-        result = self.reading(image, model_name)
+            return Answer(None, None, say("status.empty", language))
+        result = self.reading(image, model_name, language)
         return Answer({str(d): p for d, p in enumerate(result["probs"])}, result, result["status"])
 
-    def predict(self, value, model_name=None) -> tuple:
+    def predict(self, value, model_name=None, language="en") -> tuple:
         """The `predict` API: (label, trace, status), see Answer."""
-        answer = self.answer(value, model_name)
+        answer = self.answer(value, model_name, language)
         return tuple(getattr(answer, field.name) for field in fields(answer))  # astuple would deep-copy the trace
 
 
@@ -221,10 +211,10 @@ def page_engine(predictor: Predictor, files: ServedFiles) -> dict:
     served model's exported weights (checked against its weights file), with a line about it."""
     models = {}
     for name, model in predictor.models.items():
-        about = describe(name, model)
+        about = {language: describe(name, model, language) for language in LANGUAGES}
         # Not compressed: float32 weights shrink by 7-8% (gzip, brotli), under pack's 10% bar, and
         # trying took 5.7 s of every start with the presets.
-        models[name] = {"url": files.add(name, ".weights", export_model(model, name, about=about),
+        models[name] = {"url": files.add(name, ".weights", export_model(model, name, about=about[LANGUAGES[0]]),
                                          "application/octet-stream", compress=False), "about": about}
     return {"script": files.add("engine", ".js", engine_script(), "text/javascript; charset=utf-8"),
             "models": models, "default": predictor.default}
@@ -237,26 +227,25 @@ def build_app(models: dict[str, RowClassifier] | RowClassifier, keep_files_s: in
     predictor = Predictor(models)
     files = ServedFiles()
     engine = page_engine(predictor, files)
-    with gr.Blocks(title="Inside an LSTM reading a digit", analytics_enabled=False,  # no telemetry
+    with gr.Blocks(title=say("page.title"), analytics_enabled=False,  # no telemetry
                    delete_cache=(keep_files_s, keep_files_s)) as app:
-        gr.Markdown("# Inside an LSTM reading a digit, one row at a time\n"
-                    "A recurrent network reads your drawing as 28 rows of 28 pixels, top to bottom, "
-                    f"and answers after the last row. Draw, and watch what happens inside it at every row. {PRIVATE}")
+        PageHeader(elem_id="header")  # the title, what this is, and the language switch
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 DrawingCanvas(elem_id="canvas")
             with gr.Column(scale=2, min_width=320):
-                # The views, the model selectors and the comparison: all in the page (demo/engine).
-                TraceViews(elem_id="views", engine=engine, empty_status=EMPTY_STATUS)
-                gr.Markdown(EXPLANATION, elem_id="explanation")
+                # The views, the model selectors, the comparison and how to read them: all in the page (demo/engine).
+                TraceViews(elem_id="views", engine=engine)
 
-        # The API: a Sketchpad value ({background, layers, composite}), and optionally a model name.
+        # The API: a Sketchpad value ({background, layers, composite}), and optionally a model
+        # name and the status's language.
         sketchpad = Sketchpad(visible=False, type="numpy", label="drawing")
         choice = gr.Dropdown(list(predictor.models), value=predictor.default, label="Model", visible=False)
+        language = gr.Dropdown(list(LANGUAGES), value=LANGUAGES[0], label="language", visible=False)
         api_outputs = {"label": gr.Label(visible=False, label="label"), "trace": gr.JSON(visible=False, label="trace"),
                        "status": gr.Textbox(visible=False, label="status")}
         api_button = gr.Button(visible=False)
-        api_button.click(predictor.predict, [sketchpad, choice], [api_outputs[f.name] for f in fields(Answer)],
+        api_button.click(predictor.predict, [sketchpad, choice, language], [api_outputs[f.name] for f in fields(Answer)],
                          api_name="predict")
     app.served_files = files
     return app

@@ -3,6 +3,7 @@
 // SEND_EVERY_MS) and again when it ends: a window event "drawing" whose detail is the canvas's
 // ImageData (RGBA, dark ink on white), or null when it is empty. Nothing is sent to the server.
 const SEND_EVERY_MS = 40;
+followLanguage();  // its label, Clear and pen (demo/language.js)
 const canvas = element.querySelector("canvas");
 const ctx = canvas.getContext("2d", {willReadFrequently: true});  // getImageData at every send
 let drawing = false, last = null, lastSent = 0, pending = null, hasInk = false;

@@ -1,15 +1,53 @@
-"""The page's two custom components, each one gr.HTML class with its template, CSS and
-JavaScript together (Gradio's custom HTML component pattern): the drawing canvas, and the
-views of a trace drawn in the browser. No library is fetched: the page works offline."""
+"""The page's custom components, each one gr.HTML class with its template, CSS and JavaScript
+together (Gradio's custom HTML component pattern): the header with the language switch, the
+drawing canvas, and the views of a trace drawn in the browser. No library is fetched: the page
+works offline. Every visible word comes from demo/strings (each component gets the phrases it
+shows, in every language, as its `strings` prop; demo/language.js picks and switches)."""
 from pathlib import Path
 
 import gradio as gr
+
+from .strings import LANGUAGES, table
 
 HERE = Path(__file__).parent
 # One file per view, each stating its options and data format at the top; the shared
 # helpers first, then the wiring, and the engine's side last (they run as one js_on_load function).
 VIEW_SCRIPTS = ["views_common.js", "view_hidden.js", "view_belief.js", "view_gates.js", "view_compare.js",
                 "view_unit.js", "views_main.js", "views_engine.js"]
+
+
+def script(*names: str) -> str:
+    """A component's js_on_load: demo/language.js first, then its own files."""
+    return "\n".join((HERE / name).read_text() for name in ("language.js", *names))
+
+
+def phrases(*prefixes: str) -> dict[str, dict[str, str]]:
+    """The phrases a component shows, in every language (its `strings` prop)."""
+    return {language: table(language, *prefixes) for language in LANGUAGES}
+
+
+class PageHeader(gr.HTML):
+    """The title, what the page is, and the language switch (English / 中文)."""
+
+    TEMPLATE = """
+<header class="page-header">
+  <div class="top">
+    <h1 data-say="page.heading"></h1>
+    <label class="switch"><span data-say="language.switch"></span> <select class="language"></select></label>
+  </div>
+  <p><span data-say="page.intro"></span> <span data-say="page.private"></span></p>
+</header>"""
+    CSS = """
+.page-header .top { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: baseline; justify-content: space-between; }
+.page-header h1 { font-size: 26px; margin: 0 0 6px; }
+.page-header .switch { font-size: 14px; }
+.page-header select { padding: 4px; font-size: 14px; }
+.page-header p { margin: 0; font-size: 15px; }
+"""
+
+    def __init__(self, **kwargs):
+        super().__init__(value="", html_template=self.TEMPLATE, css_template=self.CSS, js_on_load=script("header.js"),
+                         strings=phrases("page.", "language."), **kwargs)
 
 
 class DrawingCanvas(gr.HTML):
@@ -19,10 +57,10 @@ class DrawingCanvas(gr.HTML):
 
     TEMPLATE = """
 <div class="pad">
-  <canvas width="280" height="280" role="img" aria-label="drawing canvas: draw a digit with the mouse, a pen or a finger"></canvas>
+  <canvas width="280" height="280" role="img" data-say-label="canvas.label"></canvas>
   <div class="tools">
-    <button class="clear" type="button">Clear</button>
-    <label>pen <input class="brush" type="range" min="6" max="40" value="18"></label>
+    <button class="clear" type="button" data-say="canvas.clear"></button>
+    <label><span data-say="canvas.pen"></span> <input class="brush" type="range" min="6" max="40" value="18"></label>
   </div>
 </div>"""
     CSS = """
@@ -34,7 +72,7 @@ canvas { width: 100%; max-width: 360px; aspect-ratio: 1; border: 2px solid #555;
 
     def __init__(self, **kwargs):
         super().__init__(value="", html_template=self.TEMPLATE, css_template=self.CSS,
-                         js_on_load=(HERE / "canvas.js").read_text(), **kwargs)
+                         js_on_load=script("canvas.js"), strings=phrases("canvas."), **kwargs)
 
 
 class TraceViews(gr.HTML):
@@ -48,33 +86,34 @@ class TraceViews(gr.HTML):
   <p class="status" role="status" aria-live="polite"></p>
   <p class="problem" role="alert" hidden></p>
   <div class="summary">
-    <figure class="input-figure"><figcaption>What the model reads (28x28)</figcaption><canvas class="input" width="28" height="28" role="img"></canvas></figure>
+    <figure class="input-figure"><figcaption data-say="views.input_caption"></figcaption><canvas class="input" width="28" height="28" role="img"></canvas></figure>
     <div class="prediction" role="img"></div>
   </div>
-  <div class="tabs" role="tablist">
-    <button role="tab" type="button" data-view="hidden">Hidden state</button>
-    <button role="tab" type="button" data-view="belief">Belief by row</button>
-    <button role="tab" type="button" data-view="gates">Gates and memory</button>
-    <button role="tab" type="button" data-view="compare">Compare models</button>
+  <div class="tabs" role="tablist" data-say-label="views.tabs">
+    <button role="tab" type="button" data-view="hidden" data-say="views.tab_hidden"></button>
+    <button role="tab" type="button" data-view="belief" data-say="views.tab_belief"></button>
+    <button role="tab" type="button" data-view="gates" data-say="views.tab_gates"></button>
+    <button role="tab" type="button" data-view="compare" data-say="views.tab_compare"></button>
   </div>
   <p class="note" hidden></p>
-  <div class="panels" role="tabpanel" tabindex="0" aria-label="views: arrow keys move the row cursor"></div>
+  <div class="panels" role="tabpanel" tabindex="0" data-say-label="views.panels_label"></div>
   <div class="controls">
-    <button class="play" type="button">Play</button>
-    <input class="row" type="range" min="1" max="28" value="28" aria-label="row cursor (rows 1 to 28)">
-    <output class="row-out">row 28</output>
-    <label>units <select class="order"><option value="index">by index</option><option value="peak">by peak row</option></select></label>
-    <label><input class="signed" type="checkbox"> signed h_t</label>
-    <button class="download" type="button">Download PNG</button>
+    <button class="play" type="button"></button>
+    <input class="row" type="range" min="1" max="28" value="28" data-say-label="views.row_cursor">
+    <output class="row-out"></output>
+    <label><span data-say="views.units"></span> <select class="order"><option value="index" data-say="views.by_index"></option><option value="peak" data-say="views.by_peak"></option></select></label>
+    <label><input class="signed" type="checkbox"> <span data-say="views.signed"></span></label>
+    <button class="download" type="button" data-say="views.download"></button>
   </div>
-  <p class="readout">Hover or tap a cell to read its value; click a unit to follow it.</p>
+  <p class="readout"></p>
   <div class="unit-chart" hidden></div>
   <div class="models">
-    <label>Model <select class="model"></select></label>
-    <label>Compare with <select class="other"><option value="">(none)</option></select></label>
-    <span class="hint">a second model reads the same drawing (tab: Compare models)</span>
+    <label><span data-say="views.model"></span> <select class="model"></select></label>
+    <label><span data-say="views.compare_with"></span> <select class="other"><option value="" data-say="views.compare_none"></option></select></label>
+    <span class="hint" data-say="views.compare_hint"></span>
   </div>
   <p class="about"></p>
+  <div class="explanation" data-say-html="page.explanation"></div>
 </div>"""
     CSS = """
 .views { color: #111; font-size: 14px; --row: clamp(8px, 1.1vw, 14px); }
@@ -125,5 +164,5 @@ class TraceViews(gr.HTML):
 """
 
     def __init__(self, **kwargs):
-        script = "\n".join((HERE / name).read_text() for name in VIEW_SCRIPTS)
-        super().__init__(value=None, html_template=self.TEMPLATE, css_template=self.CSS, js_on_load=script, **kwargs)
+        super().__init__(value=None, html_template=self.TEMPLATE, css_template=self.CSS, js_on_load=script(*VIEW_SCRIPTS),
+                         strings=phrases("views.", "status.", "page.explanation"), **kwargs)

@@ -10,7 +10,8 @@ byte per value over a stated range and base64-encoded, so a whole trace is a few
 Fields: `probs` (10 floats, exact), `label`, `confidence`, `unsure`, `decision_row`,
 `input` (28x28 in [0, 1]), `belief` (row, class: the head applied after each row), `hidden`
 (signed h_t, every layer and direction), `memory` (tanh(c_t), LSTM only, else null),
-`gates` (name -> array, every layer and direction: see model.GATE_NAMES), `model` (facts).
+`gates` (name -> array, every layer and direction: see model.GATE_NAMES), `model` (facts),
+`status` (one line in words, in the language asked for: demo/strings).
 Rows are 0-based in the arrays; `decision_row` and every text say rows 1..28.
 """
 import base64
@@ -19,6 +20,8 @@ import numpy as np
 
 from model import RowClassifier, RowTrace
 from model.export import model_facts
+
+from .strings import say
 
 FORMAT = "row-trace-v1"
 
@@ -45,27 +48,25 @@ def decision_row(answer_per_row: np.ndarray) -> int | None:
     return int(below[-1]) + 2 if len(below) else 1
 
 
-def a_digit(digit: int) -> str:
-    return f"an {digit}" if digit == 8 else f"a {digit}"
+def a_digit(digit: int, language: str = "en", bold: bool = False) -> str:
+    """A digit as a sentence names it ("a 7", "an 8"; "7" in Chinese), the digit itself in bold or not."""
+    shown = f"**{digit}**" if bold else str(digit)
+    return say("status.digit_8" if digit == 8 else "status.digit", language, digit=shown)
 
 
-def status(r: dict) -> str:
+def status(r: dict, language: str = "en") -> str:
     """One line for the page and the API: the answer, how sure, and from which row."""
     first, second = np.argsort(r["probs"])[::-1][:2]
     if r["unsure"]:
-        return (f"**Not sure**: maybe {a_digit(first)} ({r['probs'][first]:.0%}) or {a_digit(second)} "
-                f"({r['probs'][second]:.0%}). Try drawing it larger or more clearly.")
-    text = f"It reads {a_digit(first).replace(' ', ' **')}** ({r['probs'][first]:.0%} sure)"
-    row = r["decision_row"]
-    if row is None:
-        return text + "."
-    text += f"; P({first}) stays above one half from row {row} on"
-    if r["model"]["directions"] == 2:
-        text += f" (by then its backward half has read rows 28 to {row})"
-    return text + "."
+        return say("status.unsure", language, first=a_digit(first, language), first_percent=f"{r['probs'][first]:.0%}",
+                   second=a_digit(second, language), second_percent=f"{r['probs'][second]:.0%}")
+    key = ("status.sure" if r["decision_row"] is None else
+           "status.sure_from_row_both_ways" if r["model"]["directions"] == 2 else "status.sure_from_row")
+    return say(key, language, digit=a_digit(first, language, bold=True), percent=f"{r['probs'][first]:.0%}",
+               answer=first, row=r["decision_row"])
 
 
-def reading(image: np.ndarray, row_trace: RowTrace, model: RowClassifier, name: str) -> dict:
+def reading(image: np.ndarray, row_trace: RowTrace, model: RowClassifier, name: str, language: str = "en") -> dict:
     """Everything the views show for one 28x28 image and its trace (first image of the batch)."""
     probs_per_row = row_trace.probs_per_row[0].numpy()
     probs = probs_per_row[-1]
@@ -87,5 +88,5 @@ def reading(image: np.ndarray, row_trace: RowTrace, model: RowClassifier, name: 
         "gates": {gate: packed(per_image(values), -1.0 if gate == "candidate" else 0.0, 1.0)
                   for gate, values in row_trace.gates.items()},
     }
-    result["status"] = status(result)
+    result["status"] = status(result, language)
     return result

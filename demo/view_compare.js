@@ -7,18 +7,19 @@ function comparePanels(data) {
   const panels = [];
   for (const r of [data.main, data.other]) {
     const name = r.model.name;
-    panels.push(beliefPanels(r, name + ": ")[0]);
-    const top = hiddenPanels(r, (layer, d) => `${name} layer ${layer + 1}${d}`).filter((p) => p.unit.layer === r.model.layers - 1);
+    panels.push(beliefPanels(r, name)[0]);
+    const top = hiddenPanels(r, name).filter((p) => p.unit.layer === r.model.layers - 1);
     panels.push(...top.map((p) => ({...p, model: name})));
   }
   return panels;
 }
 
 function compareNote(data) {
-  if (!data.other) return data.note || "Pick a second model under \u201cCompare with\u201d to read the same drawing with both.";
-  const says = (r) => `${r.model.name} reads ${r.label} (${Math.round(100 * r.confidence)}%` +
-    (r.decision_row ? `, above one half from row ${r.decision_row})` : ")");
-  return `${says(data.main)}; ${says(data.other)}.`;
+  if (state.other && state.other === data.main.model.name) return say("views.compare_same", {model: state.other});
+  if (!data.other) return say("views.compare_pick");
+  const says = (r) => say(r.decision_row ? "views.compare_says_from_row" : "views.compare_says",
+    {model: r.model.name, digit: r.label, percent: `${Math.round(100 * r.confidence)}%`, row: r.decision_row});
+  return `${says(data.main)} ${says(data.other)}`;
 }
 
 const compareView = {title: "Compare models", panels: comparePanels, note: compareNote};

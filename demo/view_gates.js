@@ -6,14 +6,13 @@ function gatesPanels(r) {
   const hidden = r.hidden, [L, D, , U] = hidden.shape, layer = L - 1, panels = [];
   const memory = r.memory, gates = Object.entries(r.gates).map(([name, a]) => [name, a]);
   for (let d = 0; d < D; d++) {
-    const way = D > 1 ? (d ? " backward" : " forward") : "", order = unitOrder(hidden, layer, d);
-    const unitPanel = (title, values, lo, caption, name) => ({title: title + way, caption, values, columns: U, lo, hi: 1,
-      colours: lo < 0 ? "diverging" : "sequential", name, label: (u) => `unit ${u + 1}`, unit: {layer, direction: d}, order});
-    if (memory) panels.push(unitPanel("memory tanh(c_t)", slice(memory, layer, d), -1, "-1..1", "tanh(c)"));
-    for (const [name, a] of gates)
-      panels.push(unitPanel(`${name} gate`.replace("candidate gate", "candidate"), slice(a, layer, d), a.lo,
-                            a.lo < 0 ? "-1..1" : "0 = closed, 1 = open", name));
-    if (!gates.length) panels.push(unitPanel(`layer ${layer + 1} h_t (no gates)`, slice(hidden, layer, d), -1, "-1..1", "h"));
+    const way = say(d ? "views.backward" : "views.forward"), order = unitOrder(hidden, layer, d);
+    const unitPanel = (title, values, lo, name) => ({title: D > 1 ? say("views.gate_way", {gate: title, way}) : title,
+      caption: say(lo < 0 ? "views.signed_caption" : "views.gate_caption"), values, columns: U, lo, hi: 1,
+      colours: lo < 0 ? "diverging" : "sequential", name, label: (u) => say("views.unit", {unit: u + 1}), unit: {layer, direction: d}, order});
+    if (memory) panels.push(unitPanel(say("views.memory_title"), slice(memory, layer, d), -1, "tanh(c)"));
+    for (const [name, a] of gates) panels.push(unitPanel(say(GATE_WORDS[name]), slice(a, layer, d), a.lo, say(GATE_WORDS[name])));
+    if (!gates.length) panels.push(unitPanel(say("views.no_gates_title", {layer: layer + 1}), slice(hidden, layer, d), -1, "h"));
   }
   return panels;
 }

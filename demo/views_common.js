@@ -24,6 +24,9 @@ const COLOURS = {
   diverging: ramp([[33, 102, 172], [146, 197, 222], [247, 247, 247], [244, 165, 130], [178, 24, 43]]),
   greys: ramp([[0, 0, 0], [255, 255, 255]]),
 };
+// Each gate's name in words (the phrase's key), in the views and the unit chart.
+const GATE_WORDS = {input: "views.gate_input", forget: "views.gate_forget", candidate: "views.gate_candidate",
+                    output: "views.gate_output", reset: "views.gate_reset", update: "views.gate_update"};
 const fmt = (v) => (Math.abs(v) < 0.005 ? 0 : v).toFixed(2);
 
 // Unit order of one layer and direction: by index, or by the row where |h| peaks.
@@ -62,11 +65,11 @@ function paint(canvas, p) {
   }
   ctx.putImageData(image, 0, 0);
   const bars = p.colours === "bars", row = (bars ? best : Math.floor(best / p.columns)) + 1, column = best % p.columns;
-  canvas.setAttribute("aria-label", `${p.title}: ${p.colours === "bars" ? "one bar" : p.columns + " columns"} per row, 28 rows; ` +
-    `largest ${p.name} ${fmt(p.values[best])} at row ${row}${p.colours === "bars" ? "" : ", " + p.label(column)}.`);
+  canvas.setAttribute("aria-label", say(bars ? "views.panel_label_bars" : "views.panel_label",
+    {panel: p.title, columns: p.columns, name: p.name, value: fmt(p.values[best]), row, column: bars ? "" : p.label(column)}));
 }
 
-// The value under a point of panel i: {row (0-based), column (display position), text}.
+// The value under a point of panel i: {row (0-based), column (display position), text (the read-out)}.
 function cellAt(i, event) {
   const p = state.panels[i], box = event.currentTarget.getBoundingClientRect();
   const row = Math.min(ROWS - 1, Math.max(0, Math.floor((event.clientY - box.top) / box.height * ROWS)));
@@ -77,5 +80,6 @@ function cellAt(i, event) {
 function readout(p, row, column) {
   const index = (p.order || [...Array(p.columns).keys()])[column];
   const value = p.colours === "bars" ? p.values[row] : p.values[row * p.columns + index];
-  return `row ${row + 1}${p.colours === "bars" ? "" : ", " + p.label(index)}: ${p.name} = ${fmt(value)}`;
+  return say(p.colours === "bars" ? "views.readout" : "views.readout_column",
+             {panel: p.title, row: row + 1, column: p.colours === "bars" ? "" : p.label(index), name: p.name, value: fmt(value)});
 }

@@ -1,7 +1,8 @@
 // The page's side of the engine (runs last): starts the Web Worker (demo/engine/worker.js, with
 // preprocess.js, cells.js and reading.js), hands it every drawing the canvas sends, and shows
 // its answers with update(). The model selectors pick which models read the drawing.
-// Data: props.engine = {script, models: {name: {url, about}}, default} (demo/app.py's page_engine);
+// Data: props.engine = {script, models: {name: {url, about: {language: line}}}, default}
+// (demo/app.py's page_engine);
 // the canvas's window event "drawing" (detail: ImageData, or null when cleared).
 // One read at a time: a drawing that arrives while the worker reads waits, and only the latest
 // one waits, so the views never fall behind the pen. Once a model's weights are loaded, drawing
@@ -20,13 +21,25 @@ let reading = false, waiting = null, asked = 0, shown = engine.default;  // show
 function read() {
   if (reading || !waiting) return;
   reading = true;
-  worker.postMessage({type: "read", id: ++asked, pixels: waiting.pixels, main: state.model, other: state.other || null});
+  worker.postMessage({type: "read", id: ++asked, pixels: waiting.pixels, main: state.model, other: state.other || null,
+                      words: statusWords()});
   waiting = null;
 }
 
 function ask() {
   waiting = {pixels: state.pixels};
   read();
+}
+
+// The status sentence's phrases in the page's language: the worker writes the sentence (reading.js).
+function statusWords() {
+  return Object.fromEntries(Object.entries(strings[language]).filter(([key]) => key.startsWith("status.")));
+}
+
+// After a change of language: the drawing read again (a few ms), for the status in the new language.
+function readLanguageAgain() {
+  about();
+  if (state.data) ask();
 }
 
 function problem(text) {
@@ -42,10 +55,9 @@ worker.onmessage = ({data}) => {
     window.__engineMs = data.ms;  // the worker's time for this reading (benchmarks)
   } else if (data.type === "failed" && data.name === undefined) {  // a bug, not the drawing's fault
     reading = false;
-    problem(`The engine could not read this drawing (${data.message}).`);
+    problem(say("views.engine_failed", {message: data.message}));
   } else if (data.type === "failed" && (data.id !== undefined || [state.model, state.other].includes(data.name))) {
-    problem(`Could not load the model ${data.name} (${data.message}): is the server down? ` +
-            "The models already loaded keep working.");
+    problem(say("views.model_failed", {model: data.name, message: data.message}));
     if (data.name === state.model) state.model = shown;
     if (data.name === state.other) state.other = "";
     $(".model").value = state.model;
@@ -55,7 +67,7 @@ worker.onmessage = ({data}) => {
   }
   read();
 };
-worker.onerror = (event) => problem(`The engine stopped (${event.message}); reload the page.`);
+worker.onerror = (event) => problem(say("views.engine_stopped", {message: event.message}));
 
 window.addEventListener("drawing", (event) => { state.pixels = event.detail; problem(""); ask(); });
 
@@ -65,7 +77,7 @@ for (const name of names) {
   $(".other").add(new Option(name, name));
 }
 $(".models").hidden = names.length < 2;
-function about() { $(".about").innerHTML = markdown(engine.models[state.model].about); }
+function about() { $(".about").innerHTML = markdown(engine.models[state.model].about[language]); }
 $(".model").addEventListener("change", (event) => { state.model = event.target.value; problem(""); about(); ask(); });
 $(".other").addEventListener("change", (event) => { state.other = event.target.value; problem(""); ask(); });
 about();

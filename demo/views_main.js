@@ -1,8 +1,9 @@
 // Wires the views: the prediction and the model input, the tabs, the row cursor (slider,
 // arrow keys, Play), hover/tap read-out linked across views, the unit chart, unit order,
 // signed h_t, PNG download.
-// Data: update(data) with data = {main, other, note, status} from the engine (views_engine.js),
-// main and other readings of demo/engine/reading.js (or null: nothing drawn, props.empty_status shown).
+// Data: update(data) with data = {main, other, status} from the engine (views_engine.js), main
+// and other readings of demo/engine/reading.js (or null: nothing drawn, "status.empty" shown).
+// Words: say() (demo/language.js); a change of language redraws everything.
 const $ = (selector) => element.querySelector(selector);
 const VIEWS = {hidden: hiddenView, belief: beliefView, gates: gatesView, compare: compareView};
 
@@ -12,7 +13,7 @@ function markdown(text) {
 
 function renderSummary() {
   const r = state.data && state.data.main;
-  $(".status").innerHTML = markdown(state.data ? state.data.status : props.empty_status);
+  $(".status").innerHTML = markdown(state.data ? state.data.status : say("status.empty"));
   const input = $(".input"), ctx = input.getContext("2d"), image = ctx.createImageData(28, 28);
   const pixels = r ? r.input.values : new Float32Array(784);
   for (let i = 0; i < 784; i++) {
@@ -20,16 +21,16 @@ function renderSummary() {
     image.data.set(shown ? [v, v, v, 255] : [v / 4 + 60, v / 4 + 60, v / 4 + 60, 255], i * 4);
   }
   ctx.putImageData(image, 0, 0);
-  input.setAttribute("aria-label", r ? `The 28x28 image the model reads; rows 1 to ${state.cursor} shown.` : "Empty: nothing drawn yet.");
+  input.setAttribute("aria-label", r ? say("views.input_label", {row: state.cursor}) : say("views.input_empty"));
   const bars = $(".prediction");
-  if (!r) { bars.innerHTML = ""; bars.setAttribute("aria-label", "No prediction yet."); return; }
+  if (!r) { bars.innerHTML = ""; bars.setAttribute("aria-label", say("views.prediction_empty")); return; }
   const belief = r.belief.values, row = state.cursor - 1;
   const probs = [...Array(10).keys()].map((d) => belief[row * 10 + d]);
   const top = probs.indexOf(Math.max(...probs));
-  bars.innerHTML = `<p class="after">P(digit) after row ${state.cursor}</p>` + probs.map((p, d) =>
+  bars.innerHTML = `<p class="after">${say("views.after_row", {row: state.cursor})}</p>` + probs.map((p, d) =>
     `<div class="pbar${d === top ? " top" : ""}"><span class="digit">${d}</span><i style="width:${(100 * p).toFixed(1)}%"></i>` +
     `<span class="pct">${Math.round(100 * p)}%</span></div>`).join("");
-  bars.setAttribute("aria-label", `After row ${state.cursor}: ${top} at ${Math.round(100 * probs[top])}%.`);
+  bars.setAttribute("aria-label", say("views.prediction_label", {row: state.cursor, digit: top, percent: `${Math.round(100 * probs[top])}%`}));
 }
 
 function renderView() {
@@ -38,19 +39,20 @@ function renderView() {
   state.panels = data && data.main ? view.panels(data) : [];
   $(".note").textContent = data && data.main && view.note ? view.note(data) : "";
   $(".note").hidden = !$(".note").textContent;
-  if (!state.panels.length) { box.innerHTML = data && data.main ? "" : "<p class='empty'>The views appear when you draw.</p>"; return; }
-  const r = data.main, input = {title: "input rows", caption: "28 pixels per row", values: r.input.values, columns: 28,
-    lo: 0, hi: 1, colours: "greys", name: "pixel", label: (c) => `pixel ${c + 1}`};
+  if (!state.panels.length) { box.innerHTML = data && data.main ? "" : `<p class='empty'>${say("views.empty")}</p>`; return; }
+  const r = data.main, input = {title: say("views.input_title"), caption: say("views.input_columns"), values: r.input.values,
+    columns: 28, lo: 0, hi: 1, colours: "greys", name: say("views.pixel_value"), label: (c) => say("views.pixel", {column: c + 1})};
   state.panels.unshift(input);
   const numbers = [...Array(ROWS).keys()].map((t) => `<span>${t % 3 === 0 ? t + 1 : ""}</span>`).join("");
-  box.innerHTML = `<div class="rownums" aria-hidden="true"><b>row</b><div>${numbers}</div></div>` + state.panels.map(panelHTML).join("");
+  box.innerHTML = `<div class="rownums" aria-hidden="true"><b>${say("views.row_numbers")}</b><div>${numbers}</div></div>` +
+    state.panels.map(panelHTML).join("");
   box.querySelectorAll(".panel").forEach((figure, i) => {
     paint(figure.querySelector("canvas"), state.panels[i]);
     const plot = figure.querySelector(".plot");
     const show = (event) => {
       const cell = cellAt(i, event);
       state.hoverRow = cell.row;
-      $(".readout").textContent = state.panels[i].title + ", " + cell.text;
+      $(".readout").textContent = cell.text;
       renderRows();
       return cell;
     };
@@ -78,7 +80,7 @@ function renderRows() {
     mark.hidden = !decide;
     if (decide) mark.style.top = `${(decide - 1) / ROWS * 100}%`;
   });
-  $(".row-out").textContent = `row ${state.cursor}` + (decide ? ` \u00b7 decides at row ${decide}` : "");
+  $(".row-out").textContent = decide ? say("views.row_decides", {row: state.cursor, decision: decide}) : say("views.row", {row: state.cursor});
 }
 
 function renderUnit() {
@@ -87,7 +89,7 @@ function renderUnit() {
   const r = state.unit.model && data.other && state.unit.model === data.other.model.name ? data.other : data.main;
   if (state.unit.layer >= r.model.layers || state.unit.unit >= r.model.units) { box.hidden = true; return; }
   box.hidden = false;
-  box.innerHTML = `<button class="close" type="button" aria-label="close the unit chart">\u00d7</button>` + unitChart(r, state.unit);
+  box.innerHTML = `<button class="close" type="button" aria-label="${say("views.unit_close")}">\u00d7</button>` + unitChart(r, state.unit);
   box.querySelector(".close").addEventListener("click", () => { state.unit = null; renderUnit(); });
 }
 
@@ -102,9 +104,9 @@ function setCursor(row) {
 
 let playing = null;
 function play() {
-  if (playing) { clearInterval(playing); playing = null; $(".play").textContent = "Play"; return; }
+  if (playing) { clearInterval(playing); playing = null; $(".play").textContent = say("views.play"); return; }
   setCursor(1);
-  $(".play").textContent = "Pause";
+  $(".play").textContent = say("views.pause");
   playing = setInterval(() => { if (state.cursor >= ROWS) play(); else setCursor(state.cursor + 1); }, 150);
 }
 
@@ -150,4 +152,12 @@ function update(data) {
   renderUnit();
   window.__viewsDrawnAt = performance.now();  // read by benchmarks/browser_latency.py and the tests
 }
+followLanguage(() => {
+  $(".play").textContent = say(playing ? "views.pause" : "views.play");
+  $(".readout").textContent = say("views.hint");
+  readLanguageAgain();  // the status sentence comes from the engine, in the page's language (views_engine.js)
+  update(state.data);
+});
+$(".play").textContent = say("views.play");
+$(".readout").textContent = say("views.hint");
 update(null);

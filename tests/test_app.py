@@ -56,13 +56,15 @@ def check_answer(result, model=None, drawing=None):
     return label, trace, status
 
 
-def test_api_has_one_predict_endpoint_a_drawing_and_an_optional_model(client):
+def test_api_has_one_predict_endpoint_a_drawing_an_optional_model_and_language(client):
     api = client.view_api(print_info=False, return_format="dict")
     assert list(api["named_endpoints"]) == ["/predict"]
     endpoint = api["named_endpoints"]["/predict"]
-    drawing, model = endpoint["parameters"]
+    drawing, model, language = endpoint["parameters"]
     assert not drawing["parameter_has_default"] or drawing["parameter_default"] is None
     assert model["parameter_has_default"] and model["parameter_default"] == "default"
+    assert language["parameter_has_default"] and language["parameter_default"] == "en"
+    assert set(language["python_type"]["type"].split("'")[1::2]) == {"en", "zh-CN"}
     assert set(model["python_type"]["type"].split("'")[1::2]) == {"default", *PRESETS, *(
         f"{name}.default-recipe" for name in PRESETS if PRESETS[name].weights_path("default").exists())}
     assert [r["label"] for r in endpoint["returns"]] == ["label", "trace", "status"]  # not value_13, ...
@@ -115,6 +117,18 @@ def test_empty_canvas_gives_no_prediction(client, tmp_path):
     label, trace, status = client.predict({"background": None, "layers": [], "composite": blank}, api_name="/predict")
     assert not label or not label.get("confidences")
     assert trace is None and status == EMPTY_STATUS
+
+
+def test_the_status_speaks_the_language_asked_for_and_english_by_default(client, tmp_path):
+    seven = upload(tmp_path, draw_digit("7"))
+    english = client.predict({"composite": seven}, "default", api_name="/predict")
+    chinese = client.predict({"composite": seven}, "default", "zh-CN", api_name="/predict")
+    assert english[2].startswith("It reads a **7**") and chinese[2].startswith("识别为 **7**（把握 ")
+    assert english[1]["probs"] == chinese[1]["probs"] and chinese[1]["status"] == chinese[2]
+    blank = upload(tmp_path, np.full((300, 300, 3), 255, np.uint8))
+    assert client.predict({"composite": blank}, language="zh-CN", api_name="/predict")[2].startswith("在框里**写一个数字**")
+    with pytest.raises(AppError, match="zh-TW"):
+        client.predict({"composite": seven}, "default", "zh-TW", api_name="/predict")
 
 
 @pytest.mark.parametrize("name, content", [
@@ -186,6 +200,8 @@ def test_predictor_switches_models_and_describes_each():
     about = describe("bilstm64", models["bilstm64"])
     assert "bidirectional LSTM, 64 units each way" in about and f"{models['bilstm64'].num_params():,}" in about
     assert "plain tutorial recipe" in about and "(its tutorial reports 98.15%)" in about
+    about = describe("bilstm64", models["bilstm64"], "zh-CN")
+    assert "1 层双向 LSTM，每个方向 64 个单元" in about and "（原教程报告为 98.15%）" in about
     with pytest.raises(gr.Error, match="Unknown model 'gpt'"):
         predictor.predict(drawing, "gpt")
     for odd in ("x" * 2**20, ["lstm64"], 7):  # a huge name is cut in the message; a non-string is a name too
@@ -205,7 +221,8 @@ def test_the_page_gets_every_served_models_weights_as_the_api_runs_them():
         blob = files.files[served["url"]].raw
         card = json.loads(PRESETS[name].weights_path().with_suffix(".json").read_text())
         assert exported_checksum(blob) == card["tensors_sha256"]
-        assert read_export(blob)[0]["facts"]["name"] == name and served["about"] == describe(name, predictor.model(name))
+        assert read_export(blob)[0]["facts"]["name"] == name
+        assert served["about"] == {language: describe(name, predictor.model(name), language) for language in ("en", "zh-CN")}
     script = files.files[engine["script"]].raw.decode()
     assert all(f"// ---- demo/engine/{name}" in script for name in ENGINE_FILES)
     model = predictor.model("lstm64")

@@ -16,6 +16,7 @@ import torch
 
 import train
 from demo.reading import reading, status
+from demo.strings import LANGUAGES
 from model import GATE_NAMES, RowTrace, load_model, trace
 from model.calibration import spread
 from model.export import export_model, exported_checksum
@@ -171,10 +172,11 @@ def status_cases() -> tuple[list[dict], list[float]]:
     return readings, numbers
 
 
-def test_status_sentences_and_rounding_equal_pythons_to_the_character(node, tmp_path):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_status_sentences_and_rounding_equal_pythons_to_the_character(language, node, tmp_path):
     readings, numbers = status_cases()
     (tmp_path / "cases.json").write_text(json.dumps({"readings": readings, "numbers": numbers}))
-    engine = json.loads(run_engine("status", tmp_path / "cases.json"))
-    assert engine["status"] == [status(r) for r in readings]
+    engine = json.loads(run_engine("status", tmp_path / "cases.json", language))
+    assert engine["status"] == [status(r, language) for r in readings]
     assert engine["rounded"] == [round(x, 5) for x in numbers]
     assert engine["percent"] == [f"{x:.0%}" for x in numbers]

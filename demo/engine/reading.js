@@ -2,7 +2,9 @@
 //
 // This file mirrors demo/reading.py; read the two side by side. Python -> JavaScript:
 //   reading -> reading, decision_row -> decisionRow, a_digit -> aDigit, status -> status,
-//   packed -> decoded. It takes the trace cells.js's `trace` gives (it needs nothing of cells.js).
+//   packed -> decoded, str.format -> fill. It takes the trace cells.js's `trace` gives (it needs
+//   nothing of cells.js). Where Python takes a language code, this takes `words`, the phrases
+//   of that language (a demo/strings/LANG.json table: the worker has no files to read).
 //
 // A reading has the fields of Python's: format ("row-trace-v1"), model (the weights file's facts),
 // probs (10 numbers rounded to 5 decimals), label, confidence, unsure, decision_row (1..28 or null),
@@ -52,8 +54,14 @@ function decisionRow(answerPerRow) {
   return lastBelow >= 0 ? lastBelow + 2 : 1;
 }
 
-function aDigit(digit) {
-  return digit === 8 ? `an ${digit}` : `a ${digit}`;
+// Python's str.format for the phrases of demo/strings (only {name} places, no format specs).
+function fill(phrase, values) {
+  return phrase.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+}
+
+// A digit as a sentence names it ("a 7", "an 8"; "7" in Chinese), the digit itself in bold or not.
+function aDigit(digit, words, bold = false) {
+  return fill(words[digit === 8 ? "status.digit_8" : "status.digit"], {digit: bold ? `**${digit}**` : digit});
 }
 
 // np.argsort(probs)[::-1][:2]: the two most probable digits. numpy sorts 10 numbers by insertion,
@@ -65,24 +73,23 @@ function topTwo(probs) {
   return order.slice(0, 2);
 }
 
-// One line for the page: the answer, how sure, and from which row.
-function status(r) {
+// One line for the page: the answer, how sure, and from which row, in the language of `words`.
+function status(r, words) {
   const [first, second] = topTwo(r.probs);
   if (r.unsure) {
-    return (`**Not sure**: maybe ${aDigit(first)} (${percent(r.probs[first])}) or ${aDigit(second)} ` +
-            `(${percent(r.probs[second])}). Try drawing it larger or more clearly.`);
+    return fill(words["status.unsure"], {first: aDigit(first, words), first_percent: percent(r.probs[first]),
+                                         second: aDigit(second, words), second_percent: percent(r.probs[second])});
   }
-  let text = `It reads ${aDigit(first).replace(" ", " **")}** (${percent(r.probs[first])} sure)`;
-  const row = r.decision_row;
-  if (row === null) return text + ".";
-  text += `; P(${first}) stays above one half from row ${row} on`;
-  if (r.model.directions === 2) text += ` (by then its backward half has read rows 28 to ${row})`;
-  return text + ".";
+  const key = (r.decision_row === null ? "status.sure" :
+               r.model.directions === 2 ? "status.sure_from_row_both_ways" : "status.sure_from_row");
+  return fill(words[key], {digit: aDigit(first, words, true), percent: percent(r.probs[first]),
+                           answer: first, row: r.decision_row});
 }
 
 // Everything the views show for one 28x28 image (Float32Array(784)) and its trace (cells.js's
-// trace), read by `model` (cells.js's readWeights) under the name `name`.
-function reading(image, rowTrace, model, name) {
+// trace), read by `model` (cells.js's readWeights) under the name `name`; the status in the
+// language of `words`.
+function reading(image, rowTrace, model, name, words) {
   const perRow = rowTrace.probsPerRow.values;
   const probs = perRow.subarray((ROWS - 1) * NUM_CLASSES, ROWS * NUM_CLASSES);
   let label = 0;
@@ -104,8 +111,8 @@ function reading(image, rowTrace, model, name) {
     gates: Object.fromEntries(Object.entries(rowTrace.gates).map(
       ([gate, array]) => [gate, decoded(array.values, array.shape, gate === "candidate" ? -1 : 0, 1)])),
   };
-  result.status = status(result);
+  result.status = status(result, words);
   return result;
 }
 
-if (typeof module === "object" && module.exports) module.exports = {reading, decisionRow, aDigit, status, roundLikePython, percent}; else self.reading = {reading, decisionRow, aDigit, status};
+if (typeof module === "object" && module.exports) module.exports = {reading, decisionRow, aDigit, status, roundLikePython, percent, fill}; else self.reading = {reading, decisionRow, aDigit, status};

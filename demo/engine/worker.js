@@ -6,12 +6,14 @@
 //
 // Messages in:
 //   {type: "models", models: {name: url}}           the served models' weights files
-//   {type: "read", id, pixels: {data, width, height} | null, main, other}
-//                                                    a drawing (canvas RGBA; null: cleared) and
-//                                                    the model names to read it with (other: or null)
+//   {type: "read", id, pixels: {data, width, height} | null, main, other, words}
+//                                                    a drawing (canvas RGBA; null: cleared), the
+//                                                    model names to read it with (other: or null)
+//                                                    and the status phrases of the page's language
+//                                                    (demo/strings: "status.*")
 //   {type: "load", name}                             fetch a model's weights ahead of a read
 // Messages out:
-//   {type: "read", id, main, other, note, ms}       main/other: reading.js readings (null when the
+//   {type: "read", id, main, other, ms}             main/other: reading.js readings (null when the
 //                                                    canvas holds no drawing, other null when none
 //                                                    is picked); ms: the time spent here
 //   {type: "failed", id, name, message}             a model could not be loaded (server gone?); id
@@ -33,7 +35,7 @@ function model(name) {
   return models[name];
 }
 
-async function read({id, pixels, main, other}) {
+async function read({id, pixels, main, other, words}) {
   const start = performance.now();
   const names = other && other !== main ? [main, other] : [main];
   const loaded = [];
@@ -45,9 +47,8 @@ async function read({id, pixels, main, other}) {
     }
   }
   const image = pixels ? toMnist(pixels.data, pixels.width, pixels.height) : null;
-  const readings = image ? names.map((name, i) => reading(image, trace(loaded[i], image), loaded[i], name)) : [null];
-  const note = other && other === main ? `${main} is already the model shown: pick another one to compare.` : null;
-  return {type: "read", id, main: readings[0], other: readings[1] || null, note, ms: performance.now() - start};
+  const readings = image ? names.map((name, i) => reading(image, trace(loaded[i], image), loaded[i], name, words)) : [null];
+  return {type: "read", id, main: readings[0], other: readings[1] || null, ms: performance.now() - start};
 }
 
 // Reads run one after another, in the order asked (the page sends the next when one is answered).

@@ -4,11 +4,12 @@
 //     WEIGHTS: an exported model (row-weights-v1); IMAGES: 784 float32 per image (row-major 28x28).
 //     OUT: per image, one after another, the float32 values of hidden, cell (LSTM only), each gate
 //     in GATE_NAMES' order and probsPerRow.
-//   node tests/js/run_engine.js reading WEIGHTS IMAGES NAME
+//   node tests/js/run_engine.js reading WEIGHTS IMAGES NAME [LANGUAGE]
 //     Prints a JSON list: each image's reading, its arrays left out (label, unsure, status, ...).
-//   node tests/js/run_engine.js status CASES
+//   node tests/js/run_engine.js status CASES [LANGUAGE]
 //     CASES: a JSON list of readings' fields (probs, unsure, decision_row, model.directions) and
 //     numbers; prints {"status": [status(case) ...], "rounded": [...], "percent": [...]}.
+//   LANGUAGE: the status's (demo/strings/LANGUAGE.json), default en.
 const fs = require("fs");
 const path = require("path");
 const {readWeights, trace, GATE_NAMES} = require(path.join(__dirname, "../../demo/engine/cells.js"));
@@ -17,6 +18,10 @@ const {reading, status, roundLikePython, percent} = require(path.join(__dirname,
 function readFile(file) {
   const bytes = fs.readFileSync(file);
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);  // its own ArrayBuffer
+}
+
+function phrases(language = "en") {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, `../../demo/strings/${language}.json`), "utf8"));
 }
 
 function images(file) {
@@ -38,18 +43,18 @@ if (mode === "trace") {
   }
   fs.writeFileSync(outPath, Buffer.concat(out));
 } else if (mode === "reading") {
-  const [weightsPath, imagesPath, name] = args;
-  const model = readWeights(readFile(weightsPath));
+  const [weightsPath, imagesPath, name, language] = args;
+  const model = readWeights(readFile(weightsPath)), words = phrases(language);
   const readings = images(imagesPath).map((image) => {
-    const read = reading(image, trace(model, image), model, name);
+    const read = reading(image, trace(model, image), model, name, words);
     const {format, model: facts, probs, label, confidence, unsure, decision_row, status} = read;
     return {format, model: facts, probs, label, confidence, unsure, decision_row, status};
   });
   process.stdout.write(JSON.stringify(readings));
 } else if (mode === "status") {
-  const cases = JSON.parse(fs.readFileSync(args[0], "utf8"));
+  const cases = JSON.parse(fs.readFileSync(args[0], "utf8")), words = phrases(args[1]);
   process.stdout.write(JSON.stringify({
-    status: cases.readings.map(status),
+    status: cases.readings.map((r) => status(r, words)),
     rounded: cases.numbers.map((x) => roundLikePython(x, 5)),
     percent: cases.numbers.map(percent),
   }));
