@@ -13,7 +13,7 @@ HERE = Path(__file__).parent
 # One file per view, each stating its options and data format at the top; the shared
 # helpers first, then the wiring, and the engine's side last (they run as one js_on_load function).
 VIEW_SCRIPTS = ["views_common.js", "view_hidden.js", "view_belief.js", "view_gates.js", "view_compare.js",
-                "view_unit.js", "views_main.js", "views_engine.js"]
+                "view_unit.js", "views_main.js", "views_whatif.js", "views_engine.js"]
 
 
 def script(*names: str) -> str:
@@ -43,6 +43,10 @@ class PageHeader(gr.HTML):
 .page-header .switch { font-size: 14px; }
 .page-header select { padding: 4px; font-size: 14px; }
 .page-header p { margin: 0; font-size: 15px; }
+@media (max-width: 600px) {  /* a phone: the canvas and the answer on the first screen */
+  .page-header h1 { font-size: 19px; margin-bottom: 2px; }
+  .page-header p { font-size: 13px; line-height: 1.35; }
+}
 """
 
     def __init__(self, **kwargs):
@@ -67,6 +71,7 @@ class DrawingCanvas(gr.HTML):
 canvas { width: 100%; max-width: 360px; aspect-ratio: 1; border: 2px solid #555; border-radius: 6px;
          touch-action: none; cursor: crosshair; background: white; display: block; margin: 0 auto; }
 .tools { display: flex; gap: 12px; align-items: center; justify-content: center; margin-top: 6px; }
+@media (max-width: 600px) { canvas { max-width: 260px; } }
 .clear { padding: 6px 16px; border: 1px solid #555; border-radius: 4px; background: #f3f3f3; color: #111; cursor: pointer; }
 """
 
@@ -105,6 +110,17 @@ class TraceViews(gr.HTML):
     <label><input class="signed" type="checkbox"> <span data-say="views.signed"></span></label>
     <button class="download" type="button" data-say="views.download"></button>
   </div>
+  <div class="whatif" role="group" data-say-label="whatif.group">
+    <span data-say="whatif.title"></span>
+    <button type="button" data-whatif="wipe" data-say="whatif.wipe"></button>
+    <button type="button" data-whatif="forget" data-say="whatif.forget"></button>
+    <button type="button" data-whatif="keep" data-say="whatif.keep"></button>
+    <button type="button" data-whatif="silence"></button>
+    <button type="button" data-whatif="stop" data-say="whatif.stop"></button>
+    <button type="button" data-whatif="erase" aria-pressed="false" data-say="whatif.erase"></button>
+    <button type="button" data-whatif="undo" data-say="whatif.undo"></button>
+    <button type="button" data-whatif="reset" data-say="whatif.reset"></button>
+  </div>
   <p class="readout"></p>
   <div class="unit-chart" hidden></div>
   <div class="models">
@@ -140,6 +156,15 @@ class TraceViews(gr.HTML):
 .rownums div { display: grid; grid-template-rows: repeat(28, var(--row)); line-height: var(--row); font-size: 12px; }
 .panel { margin: 0; flex: 1 1 110px; min-width: 90px; max-width: 340px; }
 .panel figcaption { font-size: 12px; height: 34px; overflow: hidden; line-height: 16px; }
+/* A phone: the tabs in one scrolling row, and the panels side by side in one scrolling row whose
+   row numbers stay in view, so every panel's rows sit beside their numbers. */
+@media (max-width: 600px) {
+  .tabs { flex-wrap: nowrap; overflow-x: auto; }
+  .tabs button { padding: 5px 8px; font-size: 13px; white-space: nowrap; }
+  .panels { flex-wrap: nowrap; overflow-x: auto; }
+  .panel { flex: 0 0 120px; }
+  .rownums { position: sticky; left: 0; z-index: 1; background: #fff; flex: 0 0 22px; }
+}
 .plot { position: relative; height: calc(28 * var(--row)); cursor: crosshair; touch-action: none; }
 .plot canvas { width: 100%; height: 100%; image-rendering: pixelated; display: block; border: 1px solid #bbb; box-sizing: border-box; }
 .dim { position: absolute; left: 0; right: 0; bottom: 0; background: rgba(255, 255, 255, 0.72); pointer-events: none; }
@@ -152,6 +177,11 @@ class TraceViews(gr.HTML):
 .controls { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-top: 8px; font-size: 14px; }
 .controls button { padding: 6px 12px; border: 1px solid #555; border-radius: 4px; background: #f3f3f3; color: #111; cursor: pointer; }
 .controls .row { flex: 1; min-width: 140px; }
+.whatif { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 8px; font-size: 14px; }
+.whatif button { padding: 4px 10px; border: 1px solid #7a4b00; border-radius: 4px; background: #fff7e6; color: #111; cursor: pointer; }
+.whatif button[aria-pressed=true] { background: #7a4b00; color: #fff; }
+.whatif button:disabled { opacity: 0.45; cursor: default; }
+.erasing .plot { cursor: cell; }
 .readout { font-family: monospace; font-size: 13px; min-height: 1.4em; }
 .unit-chart { position: relative; max-width: 420px; border: 1px solid #999; border-radius: 6px; padding: 6px; }
 .unit-chart svg { width: 100%; font-size: 10px; }
@@ -165,4 +195,4 @@ class TraceViews(gr.HTML):
 
     def __init__(self, **kwargs):
         super().__init__(value=None, html_template=self.TEMPLATE, css_template=self.CSS, js_on_load=script(*VIEW_SCRIPTS),
-                         strings=phrases("views.", "status.", "page.explanation"), **kwargs)
+                         strings=phrases("views.", "status.", "whatif.", "page.explanation"), **kwargs)

@@ -4,7 +4,8 @@
 // array is {shape, lo, hi, values: Float32Array}, row-major.
 const ROWS = 28;
 const state = {data: null, cursor: ROWS, hoverRow: null, order: "index", signed: false, tab: "hidden",
-               unit: null, panels: [], model: null, other: "", pixels: null};
+               unit: null, panels: [], model: null, other: "", pixels: null,
+               whatIf: null, stopAt: null, erasing: false, undo: []};  // the what-if's (views_whatif.js)
 
 // (layer, direction, row, unit) -> the rows x units slice of one layer and direction.
 function slice(array, layer, direction) {
@@ -40,7 +41,8 @@ function unitOrder(hidden, layer, direction) {
 }
 
 // A panel: {title, caption, values (rows x columns), columns, lo, hi, colours, label(column),
-// name (what a value is), unit: {layer, direction} when its columns are units, order}.
+// name (what a value is), unit: {layer, direction} when its columns are units, order; a bars
+// panel may have `overlay`, one value per row marked over the bars}.
 function panelHTML(p, i) {
   const cbar = p.colours === "bars" ? `<span>0</span><i class="bar-scale"></i><span>${fmt(p.hi)}</span>`
     : `<span>${p.lo}</span><i style="background: linear-gradient(to right, ${
@@ -61,6 +63,7 @@ function paint(canvas, p) {
     let rgb;
     if (p.colours === "bars") rgb = c / p.columns < Math.abs(v) / (p.hi || 1) ? [214, 96, 77] : [255, 255, 255];
     else rgb = COLOURS[p.colours]((v - p.lo) / (p.hi - p.lo));
+    if (p.overlay && c === Math.min(p.columns - 1, Math.round(p.overlay[r] / (p.hi || 1) * p.columns))) rgb = [17, 17, 17];
     image.data.set([...rgb, 255], o);
   }
   ctx.putImageData(image, 0, 0);

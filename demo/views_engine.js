@@ -22,7 +22,7 @@ function read() {
   if (reading || !waiting) return;
   reading = true;
   worker.postMessage({type: "read", id: ++asked, pixels: waiting.pixels, main: state.model, other: state.other || null,
-                      words: statusWords()});
+                      words: statusWords(), whatIf: state.whatIf});
   waiting = null;
 }
 
@@ -51,7 +51,10 @@ worker.onmessage = ({data}) => {
   if (data.type === "read") {
     reading = false;
     shown = state.model;
-    update(data.main ? {...data, status: data.main.status} : null);
+    // With a what-if the views show the changed reading, and the original beside it (views_whatif.js).
+    const main = data.changed || data.main, original = data.changed || state.stopAt ? data.main : null;
+    update(data.main ? {...data, main, original, status: whatIfStatus(data.changed, data.main) || data.main.status} : null);
+    if (data.refused) problem(say("whatif.refused", {message: data.refused}));
     window.__engineMs = data.ms;  // the worker's time for this reading (benchmarks)
   } else if (data.type === "failed" && data.name === undefined) {  // a bug, not the drawing's fault
     reading = false;

@@ -91,6 +91,7 @@ function renderUnit() {
   box.hidden = false;
   box.innerHTML = `<button class="close" type="button" aria-label="${say("views.unit_close")}">\u00d7</button>` + unitChart(r, state.unit);
   box.querySelector(".close").addEventListener("click", () => { state.unit = null; renderUnit(); });
+  renderWhatIf();  // "Silence unit N" names the picked unit
 }
 
 function setCursor(row) {
@@ -150,6 +151,7 @@ function update(data) {
   renderSummary();
   renderView();
   renderUnit();
+  renderWhatIf();
   window.__viewsDrawnAt = performance.now();  // read by benchmarks/browser_latency.py and the tests
 }
 followLanguage(() => {

@@ -21,6 +21,11 @@ The plain RNN:
     h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
 A bidirectional layer runs a second cell from the last row up to the first; its state at
 row t has read rows t..27. Layer k > 0 reads the outputs of layer k-1 (both directions).
+
+What if (`WhatIf`, the page's what-if panel; demo/engine/cells.js does the same): input rows
+erased (x_t = 0), and from a row on, in each direction's reading order, the memory wiped once
+(c = 0 going into that row; a GRU's or RNN's memory is h), forgetting everything (f_t = 0; a
+GRU's z_t = 0) or keeping everything (f_t = 1; z_t = 1), or one unit silenced (its h_t = 0).
 """
 from dataclasses import dataclass
 
@@ -33,6 +38,32 @@ GATE_NAMES = {
     "gru": ("reset", "update", "candidate"),
     "rnn": (),
 }
+
+
+MEMORY_CHANGES = ("wipe", "forget", "keep")  # WhatIf.memory
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """Interventions on one reading; rows 1..28 as the page says them."""
+    erased_rows: tuple[int, ...] = ()  # input rows set to 0 (no ink)
+    from_row: int | None = None  # where `memory` and `silenced` start
+    memory: str | None = None  # one of MEMORY_CHANGES, or None
+    silenced: tuple[int, int, int] | None = None  # (layer, direction, unit), 0-based: its h_t = 0
+
+    def __post_init__(self):
+        rows = (*self.erased_rows, *([self.from_row] if self.from_row is not None else []))
+        if any(not isinstance(row, int) or not 1 <= row <= 28 for row in rows):
+            raise ValueError("what-if rows are 1..28")
+        if self.memory not in (None, *MEMORY_CHANGES):
+            raise ValueError(f"what-if memory is one of {', '.join(MEMORY_CHANGES)}")
+        if (self.memory or self.silenced) and self.from_row is None:
+            raise ValueError("a what-if on the state needs the row it starts from")
+
+    def changes_state(self, t: int, reverse: bool) -> bool:
+        """Whether row t (0-based) is at or after from_row in this direction's reading order."""
+        start = None if self.from_row is None else self.from_row - 1
+        return start is not None and (t <= start if reverse else t >= start)
 
 
 @dataclass
@@ -49,31 +80,35 @@ class RowTrace:
         return self.probs_per_row[:, -1]
 
 
-def _lstm_step(x_proj, h, c, w_hh, b_hh):
-    """One LSTM step; x_proj = W_ih x_t + b_ih precomputed for all rows."""
+def _lstm_step(x_proj, h, c, w_hh, b_hh, keep=None):
+    """One LSTM step; x_proj = W_ih x_t + b_ih precomputed for all rows; `keep`: the forget
+    gate's value when a what-if sets it."""
     i, f, g, o = (x_proj + h @ w_hh.T + b_hh).chunk(4, dim=-1)
     i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    if keep is not None:
+        f = torch.full_like(f, keep)
     c = f * c + i * g
     h = o * torch.tanh(c)
     return h, c, {"input": i, "forget": f, "candidate": g, "output": o}
 
 
-def _gru_step(x_proj, h, c, w_hh, b_hh):
+def _gru_step(x_proj, h, c, w_hh, b_hh, keep=None):
     x_r, x_z, x_n = x_proj.chunk(3, dim=-1)
     h_r, h_z, h_n = (h @ w_hh.T + b_hh).chunk(3, dim=-1)
     r = torch.sigmoid(x_r + h_r)
-    z = torch.sigmoid(x_z + h_z)
+    z = torch.sigmoid(x_z + h_z) if keep is None else torch.full_like(h_z, keep)
     n = torch.tanh(x_n + r * h_n)
     h = (1 - z) * n + z * h
     return h, None, {"reset": r, "update": z, "candidate": n}
 
 
-def _rnn_step(x_proj, h, c, w_hh, b_hh, nonlinearity=torch.tanh):
+def _rnn_step(x_proj, h, c, w_hh, b_hh, keep=None, nonlinearity=torch.tanh):
     return nonlinearity(x_proj + h @ w_hh.T + b_hh), None, {}
 
 
-def _run_direction(step, inputs, weights, hidden_size, reverse):
-    """Run one cell over the rows of `inputs` (N, T, F); returns per-row h, c and gates."""
+def _run_direction(step, inputs, weights, hidden_size, reverse, what_if=None, silenced_unit=None):
+    """Run one cell over the rows of `inputs` (N, T, F); returns per-row h, c and gates.
+    `what_if` changes the state from its row on; `silenced_unit`: this cell's unit to silence."""
     w_ih, w_hh, b_ih, b_hh = weights
     x_proj = inputs @ w_ih.T + b_ih  # the input part of every gate, for all rows at once
     n, rows = inputs.shape[:2]
@@ -81,8 +116,15 @@ def _run_direction(step, inputs, weights, hidden_size, reverse):
     c = inputs.new_zeros(n, hidden_size)
     hs, cs, gates = [None] * rows, [None] * rows, [None] * rows
     order = range(rows - 1, -1, -1) if reverse else range(rows)
+    keep = {"forget": 0.0, "keep": 1.0}.get(what_if.memory) if what_if else None
     for t in order:
-        h, c_new, gates[t] = step(x_proj[:, t], h, c, w_hh, b_hh)
+        changed = what_if is not None and what_if.changes_state(t, reverse)
+        if changed and what_if.memory == "wipe" and t == what_if.from_row - 1:  # once, going into from_row
+            c, h = (c.new_zeros(c.shape), h) if step is _lstm_step else (c, h.new_zeros(h.shape))
+        h, c_new, gates[t] = step(x_proj[:, t], h, c, w_hh, b_hh, keep if changed else None)
+        if changed and silenced_unit is not None:
+            h = h.clone()
+            h[:, silenced_unit] = 0
         c = c_new if c_new is not None else c
         hs[t], cs[t] = h, c_new
     stack = lambda seq: torch.stack(seq, dim=1)  # noqa: E731  rows -> (N, T, H)
@@ -91,12 +133,18 @@ def _run_direction(step, inputs, weights, hidden_size, reverse):
 
 
 @torch.no_grad()
-def trace(model: RowClassifier, images: torch.Tensor) -> RowTrace:
-    """Step through `model` on `images` ((N, 28, 28) in [0, 1]) and record every row."""
+def trace(model: RowClassifier, images: torch.Tensor, what_if: WhatIf | None = None) -> RowTrace:
+    """Step through `model` on `images` ((N, 28, 28) in [0, 1]) and record every row, with the
+    interventions of `what_if` when given."""
     config, rnn = model.config, model.rnn
     step = {"lstm": _lstm_step, "gru": _gru_step, "rnn": _rnn_step}[config.cell]
     if config.cell == "rnn" and rnn.nonlinearity == "relu":
         step = lambda *a: _rnn_step(*a, nonlinearity=torch.relu)  # noqa: E731
+    if what_if and what_if.memory in ("forget", "keep") and config.cell == "rnn":
+        raise ValueError("a plain RNN has no gate that keeps its memory: only wipe it")
+    if what_if and what_if.erased_rows:
+        images = images.clone()
+        images[..., [row - 1 for row in what_if.erased_rows], :] = 0
     layer_input = model.rows(images)
     hidden, cell, gates = [], [], []  # per layer, lists over directions
     for layer in range(config.num_layers):
@@ -104,7 +152,10 @@ def trace(model: RowClassifier, images: torch.Tensor) -> RowTrace:
         for direction in range(config.directions):
             suffix = f"_l{layer}" + ("_reverse" if direction else "")
             weights = [getattr(rnn, f"{name}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-            per_direction.append(_run_direction(step, layer_input, weights, config.hidden_size, reverse=bool(direction)))
+            silenced = what_if.silenced if what_if else None
+            unit = silenced[2] if silenced and silenced[:2] == (layer, direction) else None
+            per_direction.append(_run_direction(step, layer_input, weights, config.hidden_size, bool(direction),
+                                                what_if, unit))
         hidden.append(torch.stack([h for h, _, _ in per_direction]))
         if config.cell == "lstm":
             cell.append(torch.stack([c for _, c, _ in per_direction]))

@@ -229,6 +229,11 @@ def test_a_phone_draws_with_one_finger_and_a_pinch_draws_nothing(browser, app):
     # Every view fits the phone's width, and the heatmap starts on the first screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.evaluate("document.querySelectorAll('#views .panel')[1].getBoundingClientRect().top") < 844 + 200
+    # The answer and the belief are on the screen with the canvas, and every panel's rows sit beside
+    # the row numbers (the panels scroll sideways in one row).
+    assert page.evaluate("document.querySelector('#views .summary').getBoundingClientRect().bottom") <= 844
+    tops = page.eval_on_selector_all("#views .plot", "els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+    assert set(tops) == {page.evaluate("Math.round(document.querySelector('#views .rownums div').getBoundingClientRect().top)")}
     # Two fingers (a pinch) leave the drawing as it was.
     before = page.evaluate("document.querySelector('#canvas canvas').toDataURL()")
     touch(cdp, "touchStart", [at(0.2, 0.6)])

@@ -5,6 +5,7 @@ demo/reading.py's label, "not sure", decision row and status sentence for real p
 Python writes the models (model.export) and fixed 28x28 inputs (float32), node runs the engine on
 them (tests/js/run_engine.js), and Python compares. Both sides read the same 28x28 images: the
 preprocessing's own agreement is tests/test_engine_preprocess.py's."""
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ import torch
 import train
 from demo.reading import reading, status
 from demo.strings import LANGUAGES
-from model import GATE_NAMES, RowTrace, load_model, trace
+from model import GATE_NAMES, RowTrace, WhatIf, load_model, trace
 from model.calibration import spread
 from model.export import export_model, exported_checksum
 from model.pen_digits import replay
@@ -61,12 +62,17 @@ def fixed_inputs(mnist_dir) -> np.ndarray:
     return np.concatenate([mnist, pen, np.zeros((1, 28, 28), np.float32), np.ones((1, 28, 28), np.float32), noise])
 
 
-def engine_traces(blob: bytes, images: np.ndarray, folder) -> dict[str, np.ndarray]:
+def engine_traces(blob: bytes, images: np.ndarray, folder, what_if: WhatIf | None = None) -> dict[str, np.ndarray]:
     """The engine's trace of each image as {"hidden", "cell" (LSTM), each gate, "probs_per_row"},
-    each (image, layer, direction, row, unit) (probs: (image, row, class))."""
+    each (image, layer, direction, row, unit) (probs: (image, row, class)); with `what_if`'s
+    interventions when given."""
     (folder / "model.weights").write_bytes(blob)
     images.astype("<f4").tofile(folder / "images.bin")
-    run_engine("trace", folder / "model.weights", folder / "images.bin", folder / "out.bin")
+    what_if_file = []
+    if what_if is not None:
+        (folder / "what_if.json").write_text(json.dumps(dataclasses.asdict(what_if)))
+        what_if_file = [folder / "what_if.json"]
+    run_engine("trace", folder / "model.weights", folder / "images.bin", folder / "out.bin", *what_if_file)
     header = json.loads(blob[4:4 + int.from_bytes(blob[:4], "little")])
     config = header["config"]
     state = (config["num_layers"], 2 if config["bidirectional"] else 1, 28, config["hidden_size"])
@@ -82,9 +88,9 @@ def engine_traces(blob: bytes, images: np.ndarray, folder) -> dict[str, np.ndarr
     return arrays
 
 
-def python_traces(model, images: np.ndarray) -> dict[str, np.ndarray]:
+def python_traces(model, images: np.ndarray, what_if: WhatIf | None = None) -> dict[str, np.ndarray]:
     """model.trace's arrays with the image axis first, named as engine_traces names them."""
-    row_trace = trace(model, torch.from_numpy(images))
+    row_trace = trace(model, torch.from_numpy(images), what_if)
     per_image = lambda t: np.moveaxis(t.numpy(), 2, 0)  # noqa: E731  (layer, direction, image, ...) -> (image, ...)
     arrays = {"hidden": per_image(row_trace.hidden), **{name: per_image(g) for name, g in row_trace.gates.items()},
               "probs_per_row": row_trace.probs_per_row.numpy()}
@@ -109,6 +115,35 @@ def test_the_engines_trace_equals_model_trace(path, fixed_inputs, node, tmp_path
     print(f"{path.stem}: largest difference {max(differences.values()):.2g} "
           f"({', '.join(f'{name} {d:.1g}' for name, d in differences.items())})")
     assert max(differences.values()) <= TOLERANCE, differences
+
+
+WHAT_IFS = [WhatIf(erased_rows=(1, 2, 3, 20)), WhatIf(from_row=14, memory="wipe"), WhatIf(from_row=9, memory="forget"),
+            WhatIf(from_row=1, memory="keep"), WhatIf(from_row=28, memory="wipe"),
+            WhatIf(erased_rows=(5,), from_row=12, memory="keep", silenced=(0, 0, 3)), WhatIf(from_row=17, silenced=(-1, -1, 0))]
+
+
+@pytest.mark.parametrize("path", [ROOT / "weights" / f"{name}.pt" for name in ("default", "bilstm64", "gru128", "rnn64")],
+                         ids=lambda path: path.stem)
+def test_whatif_the_engines_interventions_equal_pythons(path, fixed_inputs, node, tmp_path):
+    """Each what-if (erased rows; from a row on: memory wiped, forgotten or kept, a unit
+    silenced, in the last layer and direction too) gives the same trace in the engine and in
+    model.trace, on MNIST and pen digits; and each changes something."""
+    model, blob = exported(path)
+    config = model.config
+    images = fixed_inputs[::3]
+    plain = python_traces(model, images)
+    for what_if in WHAT_IFS:
+        if what_if.silenced:  # -1: the last layer or direction of this model
+            layer, direction, unit = what_if.silenced
+            what_if = dataclasses.replace(what_if, silenced=(layer % config.num_layers, direction % config.directions, unit))
+        if config.cell == "rnn" and what_if.memory in ("forget", "keep"):
+            with pytest.raises(ValueError, match="no gate"):
+                python_traces(model, images, what_if)
+            continue
+        engine, expected = engine_traces(blob, images, tmp_path, what_if), python_traces(model, images, what_if)
+        largest = max(float(np.abs(engine[name] - expected[name]).max()) for name in expected)
+        assert largest <= TOLERANCE, (what_if, largest)
+        assert np.abs(expected["probs_per_row"] - plain["probs_per_row"]).max() > 1e-4, what_if
 
 
 def one_image(batch: RowTrace, i: int) -> RowTrace:

@@ -27,8 +27,14 @@
 // A bidirectional layer runs a second cell from the last row up to the first; its state at row t
 // has read rows t..27. Layer k > 0 reads the outputs of layer k-1 (both directions side by side).
 //
-// Input: readWeights(arrayBuffer) -> model; trace(model, image), image a Float32Array(784), the
-// row-major 28x28 in [0, 1] that preprocess.js gives. Output: {hidden, cell, gates, probsPerRow},
+// What if (trace.py's WhatIf, the same fields): {erased_rows: [1..28], from_row: 1..28 or null,
+// memory: "wipe" | "forget" | "keep" | null, silenced: [layer, direction, unit] or null}: input rows
+// erased (x_t = 0), and from from_row on, in each direction's reading order, the memory wiped once
+// (c = 0 going into that row; a GRU's or RNN's memory is h), forgetting everything (f_t = 0; GRU
+// z_t = 0) or keeping everything (f_t = 1; z_t = 1), or one unit silenced (its h_t = 0).
+//
+// Input: readWeights(arrayBuffer) -> model; trace(model, image, whatIf = null), image a
+// Float32Array(784), the row-major 28x28 in [0, 1] that preprocess.js gives. Output: {hidden, cell, gates, probsPerRow},
 // each array {shape, values: Float32Array}, row-major: hidden [layer, direction, row, unit], cell the
 // same (LSTM only, else null), gates {name: the same} (names as GATE_NAMES), probsPerRow [row, class].
 // Python's trace has an image axis after the direction; this one reads one image, so it has none.
@@ -166,7 +172,8 @@ function inputProjection(inputs, features, w, bias) {
 }
 
 // Each step: x_proj = W_ih x_t + b_ih precomputed for all rows (row t's part starts at xAt);
-// `state` holds h and c before the step and after it, and `hh`, room for W_hh h + b_hh; the step
+// `state` holds h and c before the step and after it, `hh`, room for W_hh h + b_hh, and `keep`, the
+// value a what-if sets the gate that keeps memory to (f, or a GRU's z; null: none); the step
 // writes row t's h, c and gates into `out` from index `at` (row t of one direction).
 
 // One LSTM step.
@@ -176,7 +183,7 @@ function lstmStep(xProj, xAt, state, wHh, bHh, out, at) {
   const {input, forget, candidate, output} = out.gates;
   for (let j = 0; j < units; j++) {
     const i = sigmoid(xProj[xAt + j] + hh[j]);
-    const f = sigmoid(xProj[xAt + units + j] + hh[units + j]);
+    const f = state.keep === null ? sigmoid(xProj[xAt + units + j] + hh[units + j]) : state.keep;
     const g = Math.tanh(xProj[xAt + 2 * units + j] + hh[2 * units + j]);
     const o = sigmoid(xProj[xAt + 3 * units + j] + hh[3 * units + j]);
     c[j] = f * c[j] + i * g;
@@ -194,7 +201,7 @@ function gruStep(xProj, xAt, state, wHh, bHh, out, at) {
   const {reset, update, candidate} = out.gates;
   for (let j = 0; j < units; j++) {
     const r = sigmoid(xProj[xAt + j] + hh[j]);
-    const z = sigmoid(xProj[xAt + units + j] + hh[units + j]);
+    const z = state.keep === null ? sigmoid(xProj[xAt + units + j] + hh[units + j]) : state.keep;
     const n = Math.tanh(xProj[xAt + 2 * units + j] + r * hh[2 * units + j]);
     h[j] = (1 - z) * n + z * h[j];
     reset[at + j] = r; update[at + j] = z; candidate[at + j] = n;
@@ -213,15 +220,22 @@ function rnnStep(xProj, xAt, state, wHh, bHh, out, at, nonlinearity = Math.tanh)
 }
 
 // Run one cell over the 28 rows of `inputs` (row-major 28 x `features`), from the last row up when
-// `reverse`; writes every row's h, c and gates into `out` (each array 28 x units).
-function runDirection(step, inputs, features, weights, units, reverse, out) {
+// `reverse`; writes every row's h, c and gates into `out` (each array 28 x units). `whatIf` changes
+// the state from its row on; `silencedUnit`: this cell's unit to silence (or null).
+function runDirection(step, inputs, features, weights, units, reverse, out, whatIf = null, silencedUnit = null) {
   const [wIh, wHh, bIh, bHh] = weights;
   const stacked = bIh.length;  // the width of all gates side by side
   const xProj = inputProjection(inputs, features, wIh, bIh);  // the input part of every gate, all rows
-  const state = {h: new Float32Array(units), c: new Float32Array(units), hh: new Float64Array(stacked)};
+  const state = {h: new Float32Array(units), c: new Float32Array(units), hh: new Float64Array(stacked), keep: null};
+  const keep = whatIf ? {forget: 0, keep: 1}[whatIf.memory] ?? null : null;
+  const start = whatIf && whatIf.from_row ? whatIf.from_row - 1 : null;
   for (let n = 0; n < ROWS; n++) {
     const t = reverse ? ROWS - 1 - n : n;
+    const changed = start !== null && (reverse ? t <= start : t >= start);
+    if (changed && whatIf.memory === "wipe" && t === start) (step === lstmStep ? state.c : state.h).fill(0);  // once
+    state.keep = changed ? keep : null;
     step(xProj, t * stacked, state, wHh, bHh, out, t * units);
+    if (changed && silencedUnit !== null) state.h[silencedUnit] = out.hidden[t * units + silencedUnit] = 0;
   }
 }
 
@@ -247,9 +261,22 @@ function probsPerRow(model, outputs, features) {
   return {shape: [ROWS, NUM_CLASSES], values: probs};
 }
 
-// Step through `model` on `image` (Float32Array(784) in [0, 1]) and record every row.
-function trace(model, image) {
+// The image with the given rows (1..28) erased (no ink), a copy; the image itself when there are none.
+function erasedRows(image, rows) {
+  if (!rows.length) return image;
+  const erased = image.slice();
+  for (const row of rows) erased.fill(0, (row - 1) * PIXELS_PER_ROW, row * PIXELS_PER_ROW);
+  return erased;
+}
+
+// Step through `model` on `image` (Float32Array(784) in [0, 1]) and record every row, with the
+// interventions of `whatIf` when given.
+function trace(model, image, whatIf = null) {
   const config = model.config, units = config.hidden_size;
+  if (whatIf && ["forget", "keep"].includes(whatIf.memory) && config.cell === "rnn") {
+    throw new Error("a plain RNN has no gate that keeps its memory: only wipe it");
+  }
+  if (whatIf) image = erasedRows(image, whatIf.erased_rows || []);
   const layers = config.num_layers, directions = config.bidirectional ? 2 : 1;
   let step = {lstm: lstmStep, gru: gruStep, rnn: rnnStep}[config.cell];
   if (config.cell === "rnn" && config.nonlinearity === "relu") {
@@ -269,7 +296,8 @@ function trace(model, image) {
       const part = ({values}) => values.subarray(at, at + perDirection);  // this layer and direction's rows
       const out = {hidden: part(hidden), cell: cell && part(cell),
                    gates: Object.fromEntries(Object.entries(gates).map(([name, a]) => [name, part(a)]))};
-      runDirection(step, layerInput, features, weights, units, direction === 1, out);
+      const silenced = whatIf && whatIf.silenced, mine = silenced && silenced[0] === layer && silenced[1] === direction;
+      runDirection(step, layerInput, features, weights, units, direction === 1, out, whatIf, mine ? silenced[2] : null);
     }
     // The next layer reads both directions side by side, as nn.LSTM does.
     features = units * directions;
@@ -284,4 +312,4 @@ function trace(model, image) {
   return {hidden, cell, gates, probsPerRow: probsPerRow(model, layerInput, features)};
 }
 
-if (typeof module === "object" && module.exports) module.exports = {readWeights, trace, GATE_NAMES}; else self.cells = {readWeights, trace};
+if (typeof module === "object" && module.exports) module.exports = {readWeights, trace, erasedRows, GATE_NAMES}; else self.cells = {readWeights, trace, erasedRows};

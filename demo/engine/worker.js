@@ -6,21 +6,26 @@
 //
 // Messages in:
 //   {type: "models", models: {name: url}}           the served models' weights files
-//   {type: "read", id, pixels: {data, width, height} | null, main, other, words}
+//   {type: "read", id, pixels: {data, width, height} | null, main, other, words, whatIf}
 //                                                    a drawing (canvas RGBA; null: cleared), the
 //                                                    model names to read it with (other: or null)
 //                                                    and the status phrases of the page's language
-//                                                    (demo/strings: "status.*")
+//                                                    (demo/strings: "status.*"); whatIf: cells.js's
+//                                                    what-if for the main model, or null
 //   {type: "load", name}                             fetch a model's weights ahead of a read
 // Messages out:
-//   {type: "read", id, main, other, ms}             main/other: reading.js readings (null when the
+//   {type: "read", id, main, other, changed, refused, ms}
+//                                                    main/other: reading.js readings (null when the
 //                                                    canvas holds no drawing, other null when none
-//                                                    is picked); ms: the time spent here
+//                                                    is picked); changed: the main model's reading
+//                                                    with the what-if (null: none); refused: why
+//                                                    the model cannot take the what-if, or null;
+//                                                    ms: the time spent here
 //   {type: "failed", id, name, message}             a model could not be loaded (server gone?); id
 //                                                    only when a read asked for it
 //   {type: "failed", id, message}                   the engine failed on a read (a bug: no name)
 //   {type: "loaded", name}
-const {toMnist} = self.preprocess, {readWeights, trace} = self.cells, {reading} = self.reading;
+const {toMnist} = self.preprocess, {readWeights, trace, erasedRows} = self.cells, {reading} = self.reading;
 const urls = {}, models = {};  // name -> weights URL; name -> Promise of the parsed model
 
 function model(name) {
@@ -35,7 +40,7 @@ function model(name) {
   return models[name];
 }
 
-async function read({id, pixels, main, other, words}) {
+async function read({id, pixels, main, other, words, whatIf}) {
   const start = performance.now();
   const names = other && other !== main ? [main, other] : [main];
   const loaded = [];
@@ -48,7 +53,16 @@ async function read({id, pixels, main, other, words}) {
   }
   const image = pixels ? toMnist(pixels.data, pixels.width, pixels.height) : null;
   const readings = image ? names.map((name, i) => reading(image, trace(loaded[i], image), loaded[i], name, words)) : [null];
-  return {type: "read", id, main: readings[0], other: readings[1] || null, ms: performance.now() - start};
+  let changed = null, refused = null;
+  if (image && whatIf) {
+    try {
+      const shown = erasedRows(image, whatIf.erased_rows || []);  // the input as the what-if reads it
+      changed = reading(shown, trace(loaded[0], image, whatIf), loaded[0], main, words);
+    } catch (error) {  // a what-if this model cannot take (a plain RNN has no gate to set)
+      refused = error.message;
+    }
+  }
+  return {type: "read", id, main: readings[0], other: readings[1] || null, changed, refused, ms: performance.now() - start};
 }
 
 // Reads run one after another, in the order asked (the page sends the next when one is answered).

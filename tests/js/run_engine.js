@@ -1,9 +1,9 @@
 // Runs demo/engine/cells.js and reading.js on files written by tests/test_engine.py.
 // Usage:
-//   node tests/js/run_engine.js trace WEIGHTS IMAGES OUT
+//   node tests/js/run_engine.js trace WEIGHTS IMAGES OUT [WHATIF]
 //     WEIGHTS: an exported model (row-weights-v1); IMAGES: 784 float32 per image (row-major 28x28).
 //     OUT: per image, one after another, the float32 values of hidden, cell (LSTM only), each gate
-//     in GATE_NAMES' order and probsPerRow.
+//     in GATE_NAMES' order and probsPerRow. WHATIF: a JSON file of cells.js's what-if, for every image.
 //   node tests/js/run_engine.js reading WEIGHTS IMAGES NAME [LANGUAGE]
 //     Prints a JSON list: each image's reading, its arrays left out (label, unsure, status, ...).
 //   node tests/js/run_engine.js status CASES [LANGUAGE]
@@ -31,11 +31,12 @@ function images(file) {
 
 const [mode, ...args] = process.argv.slice(2);
 if (mode === "trace") {
-  const [weightsPath, imagesPath, outPath] = args;
+  const [weightsPath, imagesPath, outPath, whatIfPath] = args;
   const model = readWeights(readFile(weightsPath));
+  const whatIf = whatIfPath ? JSON.parse(fs.readFileSync(whatIfPath, "utf8")) : null;
   const out = [];
   for (const image of images(imagesPath)) {
-    const rowTrace = trace(model, image);
+    const rowTrace = trace(model, image, whatIf);
     const gates = GATE_NAMES[model.config.cell].map((name) => rowTrace.gates[name]);
     for (const {values} of [rowTrace.hidden, rowTrace.cell, ...gates, rowTrace.probsPerRow].filter(Boolean)) {
       out.push(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
