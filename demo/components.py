@@ -13,7 +13,7 @@ HERE = Path(__file__).parent
 # One file per view, each stating its options and data format at the top; the shared
 # helpers first, then the wiring, and the engine's side last (they run as one js_on_load function).
 VIEW_SCRIPTS = ["views_common.js", "view_hidden.js", "view_belief.js", "view_gates.js", "view_compare.js",
-                "view_unit.js", "views_main.js", "views_whatif.js", "views_engine.js"]
+                "view_unit.js", "views_main.js", "views_whatif.js", "views_attribution.js", "views_engine.js"]
 
 
 def script(*names: str) -> str:
@@ -90,6 +90,7 @@ class TraceViews(gr.HTML):
 <div class="views">
   <p class="status" role="status" aria-live="polite"></p>
   <p class="problem" role="alert" hidden></p>
+  <p class="mattered" aria-live="polite"></p>
   <div class="summary">
     <figure class="input-figure"><figcaption data-say="views.input_caption"></figcaption><canvas class="input" width="28" height="28" role="img"></canvas></figure>
     <div class="prediction" role="img"></div>
@@ -135,6 +136,7 @@ class TraceViews(gr.HTML):
 .views { color: #111; font-size: 14px; --row: clamp(8px, 1.1vw, 14px); }
 
 .status { font-size: 16px; min-height: 1.5em; margin: 0 0 6px; }
+.mattered { font-size: 14px; margin: 0 0 6px; min-height: 1.3em; }
 .problem { background: #fff3cd; color: #5c4400; padding: 4px 8px; border-radius: 4px; }
 .summary { display: flex; gap: 12px; align-items: flex-start; }
 .input-figure { margin: 0; }
@@ -195,4 +197,4 @@ class TraceViews(gr.HTML):
 
     def __init__(self, **kwargs):
         super().__init__(value=None, html_template=self.TEMPLATE, css_template=self.CSS, js_on_load=script(*VIEW_SCRIPTS),
-                         strings=phrases("views.", "status.", "whatif.", "page.explanation"), **kwargs)
+                         strings=phrases("views.", "status.", "whatif.", "mattered.", "page.explanation"), **kwargs)

@@ -22,7 +22,7 @@ from .assets import FOREVER, Body, pack, respond
 
 PREFIX = "/engine/"
 ENGINE = Path(__file__).parent / "engine"
-ENGINE_FILES = ["preprocess.js", "cells.js", "reading.js", "worker.js"]  # the worker's own file last
+ENGINE_FILES = ["preprocess.js", "cells.js", "reading.js", "attribution.js", "worker.js"]  # the worker's own file last
 
 
 def engine_script() -> bytes:

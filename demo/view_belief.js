@@ -19,4 +19,6 @@ function beliefPanels(r, model = null, original = null) {
            columns: 40, lo: 0, hi: 1, colours: "bars", name: `P(${label})`, label: () => ""}];
 }
 
-const beliefView = {title: "Belief by row", panels: (data) => beliefPanels(data.main, null, data.original)};
+// With which rows and pixels mattered (views_attribution.js) once the worker has them, for the drawing as drawn.
+const beliefView = {title: "Belief by row",
+  panels: (data) => [...beliefPanels(data.main, null, data.original), ...(data.original ? [] : attributionPanels())]};

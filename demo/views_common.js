@@ -45,8 +45,8 @@ function unitOrder(hidden, layer, direction) {
 // panel may have `overlay`, one value per row marked over the bars}.
 function panelHTML(p, i) {
   const cbar = p.colours === "bars" ? `<span>0</span><i class="bar-scale"></i><span>${fmt(p.hi)}</span>`
-    : `<span>${p.lo}</span><i style="background: linear-gradient(to right, ${
-        [0, 0.25, 0.5, 0.75, 1].map((t) => `rgb(${COLOURS[p.colours](t)})`).join(",")})"></i><span>${p.hi}</span>`;
+    : `<span>${+p.lo.toFixed(2)}</span><i style="background: linear-gradient(to right, ${
+        [0, 0.25, 0.5, 0.75, 1].map((t) => `rgb(${COLOURS[p.colours](t)})`).join(",")})"></i><span>${+p.hi.toFixed(2)}</span>`;
   return `<figure class="panel" data-panel="${i}"><figcaption>${p.title}</figcaption>
     <div class="plot"><canvas width="${p.columns}" height="${ROWS}" role="img"></canvas>
     <div class="dim"></div><div class="hl"></div><div class="mark"></div></div>

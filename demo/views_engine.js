@@ -51,11 +51,16 @@ worker.onmessage = ({data}) => {
   if (data.type === "read") {
     reading = false;
     shown = state.model;
+    state.readId = data.id;
+    state.attribution = null;  // this drawing's comes next (views_attribution.js)
     // With a what-if the views show the changed reading, and the original beside it (views_whatif.js).
     const main = data.changed || data.main, original = data.changed || state.stopAt ? data.main : null;
     update(data.main ? {...data, main, original, status: whatIfStatus(data.changed, data.main) || data.main.status} : null);
     if (data.refused) problem(say("whatif.refused", {message: data.refused}));
     window.__engineMs = data.ms;  // the worker's time for this reading (benchmarks)
+  } else if (data.type === "attribution") {
+    if (data.id === state.readId) showAttribution(data);
+    return;
   } else if (data.type === "failed" && data.name === undefined) {  // a bug, not the drawing's fault
     reading = false;
     problem(say("views.engine_failed", {message: data.message}));

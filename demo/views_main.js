@@ -147,12 +147,15 @@ $(".panels").addEventListener("keydown", (event) => {
   setCursor(state.cursor + step);
 });
 function update(data) {
+  const start = performance.now();
   state.data = data;
   renderSummary();
   renderView();
   renderUnit();
   renderWhatIf();
+  renderAttribution();
   window.__viewsDrawnAt = performance.now();  // read by benchmarks/browser_latency.py and the tests
+  window.__updateMs = window.__viewsDrawnAt - start;  // benchmarks/explain_latency.py
 }
 followLanguage(() => {
   $(".play").textContent = say(playing ? "views.pause" : "views.play");

@@ -19,6 +19,7 @@ import train
 from demo.reading import reading, status
 from demo.strings import LANGUAGES
 from model import GATE_NAMES, RowTrace, WhatIf, load_model, trace
+from model.attribution import patch_importance, row_importance
 from model.calibration import spread
 from model.export import export_model, exported_checksum
 from model.pen_digits import replay
@@ -144,6 +145,20 @@ def test_whatif_the_engines_interventions_equal_pythons(path, fixed_inputs, node
         largest = max(float(np.abs(engine[name] - expected[name]).max()) for name in expected)
         assert largest <= TOLERANCE, (what_if, largest)
         assert np.abs(expected["probs_per_row"] - plain["probs_per_row"]).max() > 1e-4, what_if
+
+
+@pytest.mark.parametrize("path", [ROOT / "weights" / f"{name}.pt" for name in ("default", "gru128")], ids=lambda path: path.stem)
+def test_attribution_the_engines_drops_equal_pythons(path, fixed_inputs, node, tmp_path):
+    """Which rows and pixels mattered: the worker's drops of P(answer) (attribution.js) are
+    model.attribution's, for MNIST and pen digits, the empty image and noise."""
+    model, blob = exported(path)
+    images = fixed_inputs[::4]
+    (tmp_path / "model.weights").write_bytes(blob)
+    images.astype("<f4").tofile(tmp_path / "images.bin")
+    engine = json.loads(run_engine("attribution", tmp_path / "model.weights", tmp_path / "images.bin"))
+    for image, drops in zip(images, engine):
+        assert np.abs(np.array(drops["rows"]) - row_importance(model, image)).max() <= TOLERANCE
+        assert np.abs(np.array(drops["patches"]).reshape(28, 28) - patch_importance(model, image)).max() <= TOLERANCE
 
 
 def one_image(batch: RowTrace, i: int) -> RowTrace:

@@ -25,7 +25,11 @@
 //                                                    only when a read asked for it
 //   {type: "failed", id, message}                   the engine failed on a read (a bug: no name)
 //   {type: "loaded", name}
+//   {type: "attribution", id, rows, patches, ms}    after a read: attribution.js's drops for the main
+//                                                    model's answer, rows first (patches null), then
+//                                                    both; never for a read a newer one replaced
 const {toMnist} = self.preprocess, {readWeights, trace, erasedRows} = self.cells, {reading} = self.reading;
+const {importance} = self.attribution;
 const urls = {}, models = {};  // name -> weights URL; name -> Promise of the parsed model
 
 function model(name) {
@@ -48,7 +52,7 @@ async function read({id, pixels, main, other, words, whatIf}) {
     try {
       loaded.push(await model(name));
     } catch (error) {
-      return {type: "failed", id, name, message: error.message};
+      return {answer: {type: "failed", id, name, message: error.message}, attribution: null};
     }
   }
   const image = pixels ? toMnist(pixels.data, pixels.width, pixels.height) : null;
@@ -62,7 +66,24 @@ async function read({id, pixels, main, other, words, whatIf}) {
       refused = error.message;
     }
   }
-  return {type: "read", id, main: readings[0], other: readings[1] || null, changed, refused, ms: performance.now() - start};
+  const answer = {type: "read", id, main: readings[0], other: readings[1] || null, changed, refused, ms: performance.now() - start};
+  return {answer, attribution: image && {id, model: loaded[0], image, label: readings[0].label}};
+}
+
+// Which rows and pixels mattered for the main model's answer (attribution.js), after the answer is
+// sent: one reading at a time, each in its own turn of the event loop, so that a newer drawing's
+// read message arrives in between and this one stops (the views never wait for it).
+let newest = 0;  // the id of the newest read asked for
+const turns = new MessageChannel();  // a turn of the event loop with no delay (nested setTimeouts wait 4 ms)
+const nextTurn = () => new Promise((resolve) => { turns.port1.onmessage = resolve; turns.port2.postMessage(null); });
+
+async function attribute({id, model, image, label}) {
+  const start = performance.now();
+  for (const done of importance(model, image, label)) {
+    await nextTurn();
+    if (id !== newest) return;  // a newer drawing: this one's attribution no longer matters
+    if (done) self.postMessage({type: "attribution", id, ...done, ms: performance.now() - start});
+  }
 }
 
 // Reads run one after another, in the order asked (the page sends the next when one is answered).
@@ -72,5 +93,11 @@ self.onmessage = ({data}) => {
   else if (data.type === "load") {
     model(data.name).then(() => self.postMessage({type: "loaded", name: data.name}),
       (error) => self.postMessage({type: "failed", name: data.name, message: error.message}));
-  } else if (data.type === "read") queue = queue.then(() => read(data)).then((answer) => self.postMessage(answer));
+  } else if (data.type === "read") {
+    newest = data.id;
+    queue = queue.then(() => read(data)).then(({answer, attribution}) => {
+      self.postMessage(answer);
+      return attribution && answer.type === "read" ? attribute(attribution) : null;
+    }).catch((error) => self.postMessage({type: "failed", id: data.id, message: error.message}));  // the next reads go on
+  }
 };

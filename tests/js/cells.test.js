@@ -195,12 +195,12 @@ test("readWeights refuses another format, a truncated file and tensors that do n
   assert.deepEqual(model.tensors["rnn.weight_hh_l0"].shape, [4, 1]);
 });
 
-test("as parts of one worker script, each file in its own scope, they define self.cells and self.reading", () => {
+test("as parts of one worker script, each file in its own scope, they define self.cells, self.reading, ...", () => {
   const self = {};
-  const script = ["preprocess.js", "cells.js", "reading.js"]
+  const script = ["preprocess.js", "cells.js", "reading.js", "attribution.js"]
     .map((name) => `(function () {\n${fs.readFileSync(path.join(ENGINE, name), "utf8")}\n})();\n`).join("");
   vm.runInNewContext(script, {self, TextDecoder});
-  assert.deepEqual(Object.keys(self), ["preprocess", "cells", "reading"]);
+  assert.deepEqual(Object.keys(self), ["preprocess", "cells", "reading", "attribution"]);
   const model = self.cells.readWeights(exported());
   const words = require(path.join(__dirname, "../../demo/strings/en.json"));
   const read = self.reading.reading(image([[0, 1]]), self.cells.trace(model, image([[0, 1]])), model, "tiny", words);

@@ -9,11 +9,14 @@
 //   node tests/js/run_engine.js status CASES [LANGUAGE]
 //     CASES: a JSON list of readings' fields (probs, unsure, decision_row, model.directions) and
 //     numbers; prints {"status": [status(case) ...], "rounded": [...], "percent": [...]}.
+//   node tests/js/run_engine.js attribution WEIGHTS IMAGES
+//     Prints a JSON list: each image's attribution.js drops for its answer, {rows, patches}.
 //   LANGUAGE: the status's (demo/strings/LANGUAGE.json), default en.
 const fs = require("fs");
 const path = require("path");
 const {readWeights, trace, GATE_NAMES} = require(path.join(__dirname, "../../demo/engine/cells.js"));
 const {reading, status, roundLikePython, percent} = require(path.join(__dirname, "../../demo/engine/reading.js"));
+const {importance} = require(path.join(__dirname, "../../demo/engine/attribution.js"));
 
 function readFile(file) {
   const bytes = fs.readFileSync(file);
@@ -59,6 +62,16 @@ if (mode === "trace") {
     rounded: cases.numbers.map((x) => roundLikePython(x, 5)),
     percent: cases.numbers.map(percent),
   }));
+} else if (mode === "attribution") {
+  const [weightsPath, imagesPath] = args;
+  const model = readWeights(readFile(weightsPath)), words = phrases();
+  const drops = images(imagesPath).map((image) => {
+    const {label} = reading(image, trace(model, image), model, "", words);
+    let last = null;
+    for (const done of importance(model, image, label)) last = done || last;
+    return {rows: Array.from(last.rows), patches: Array.from(last.patches)};
+  });
+  process.stdout.write(JSON.stringify(drops));
 } else {
-  throw new Error(`unknown mode ${mode}: trace, reading or status`);
+  throw new Error(`unknown mode ${mode}: trace, reading, status or attribution`);
 }
