@@ -90,6 +90,8 @@ def test_killed_runs_keep_old_weights_and_resume_matches_an_uninterrupted_run(tm
     before = load_model(out).state_dict()
     rng = random.Random(0)
     for attempt in range(4):
+        if attempt == 3:  # the checkpoint to resume from is this run's (an earlier run may have ended on its own)
+            checkpoint.unlink(missing_ok=True)
         proc = subprocess.Popen([sys.executable, "train.py", *args, "--out", str(out)], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if attempt < 3:  # anywhere in the first 60%: start-up, data, training, writing a checkpoint
