@@ -13,7 +13,8 @@ HERE = Path(__file__).parent
 # One file per view, each stating its options and data format at the top; the shared
 # helpers first, then the wiring, and the engine's side last (they run as one js_on_load function).
 VIEW_SCRIPTS = ["views_common.js", "view_hidden.js", "view_belief.js", "view_gates.js", "view_compare.js",
-                "view_unit.js", "views_main.js", "views_whatif.js", "views_attribution.js", "views_engine.js"]
+                "view_unit.js", "views_main.js", "views_whatif.js", "views_attribution.js", "views_quiz.js",
+                "views_engine.js"]
 
 
 def script(*names: str) -> str:
@@ -89,12 +90,13 @@ class TraceViews(gr.HTML):
     TEMPLATE = """
 <div class="views">
   <p class="status" role="status" aria-live="polite"></p>
+  <p class="quiz-hidden" hidden></p>
   <p class="problem" role="alert" hidden></p>
-  <p class="mattered" aria-live="polite"></p>
   <div class="summary">
     <figure class="input-figure"><figcaption data-say="views.input_caption"></figcaption><canvas class="input" width="28" height="28" role="img"></canvas></figure>
     <div class="prediction" role="img"></div>
   </div>
+  <p class="mattered" aria-live="polite"></p>
   <div class="tabs" role="tablist" data-say-label="views.tabs">
     <button role="tab" type="button" data-view="hidden" data-say="views.tab_hidden"></button>
     <button role="tab" type="button" data-view="belief" data-say="views.tab_belief"></button>
@@ -110,6 +112,13 @@ class TraceViews(gr.HTML):
     <label><span data-say="views.units"></span> <select class="order"><option value="index" data-say="views.by_index"></option><option value="peak" data-say="views.by_peak"></option></select></label>
     <label><input class="signed" type="checkbox"> <span data-say="views.signed"></span></label>
     <button class="download" type="button" data-say="views.download"></button>
+    <button class="quiz-toggle" type="button" aria-pressed="false"></button>
+  </div>
+  <div class="quiz" role="group" data-say-label="quiz.group" hidden>
+    <label><span data-say="quiz.ask"></span> <select class="quiz-digit"></select></label>
+    <label><span data-say="quiz.row"></span> <input class="quiz-row" type="number" min="1" max="28" value="14"></label>
+    <button type="button" class="quiz-reveal" data-say="quiz.reveal"></button>
+    <p class="quiz-score" aria-live="polite"></p>
   </div>
   <div class="whatif" role="group" data-say-label="whatif.group">
     <span data-say="whatif.title"></span>
@@ -136,7 +145,7 @@ class TraceViews(gr.HTML):
 .views { color: #111; font-size: 14px; --row: clamp(8px, 1.1vw, 14px); }
 
 .status { font-size: 16px; min-height: 1.5em; margin: 0 0 6px; }
-.mattered { font-size: 14px; margin: 0 0 6px; min-height: 1.3em; }
+.mattered { font-size: 14px; margin: 0 0 6px; min-height: 2.6em; }  /* two lines kept: it arrives after the views */
 .problem { background: #fff3cd; color: #5c4400; padding: 4px 8px; border-radius: 4px; }
 .summary { display: flex; gap: 12px; align-items: flex-start; }
 .input-figure { margin: 0; }
@@ -179,6 +188,13 @@ class TraceViews(gr.HTML):
 .controls { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-top: 8px; font-size: 14px; }
 .controls button { padding: 6px 12px; border: 1px solid #555; border-radius: 4px; background: #f3f3f3; color: #111; cursor: pointer; }
 .controls .row { flex: 1; min-width: 140px; }
+/* The quiz hides what gives the answer away until it is revealed. */
+.quizzing .status, .quizzing .prediction, .quizzing .mattered, .quizzing .mark, .quizzing .row-out { visibility: hidden; }
+.quizzing [data-view=belief], .quizzing [data-view=compare], .quizzing .whatif { display: none; }
+.quiz { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; margin-top: 8px; padding: 8px; border: 2px solid #3b528b; border-radius: 6px; font-size: 14px; }
+.quiz input { width: 4em; }
+.quiz-score { flex-basis: 100%; margin: 0; font-weight: bold; }
+.quiz-hidden { font-size: 16px; margin: 0 0 6px; }
 .whatif { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 8px; font-size: 14px; }
 .whatif button { padding: 4px 10px; border: 1px solid #7a4b00; border-radius: 4px; background: #fff7e6; color: #111; cursor: pointer; }
 .whatif button[aria-pressed=true] { background: #7a4b00; color: #fff; }
@@ -197,4 +213,4 @@ class TraceViews(gr.HTML):
 
     def __init__(self, **kwargs):
         super().__init__(value=None, html_template=self.TEMPLATE, css_template=self.CSS, js_on_load=script(*VIEW_SCRIPTS),
-                         strings=phrases("views.", "status.", "whatif.", "mattered.", "page.explanation"), **kwargs)
+                         strings=phrases("views.", "status.", "whatif.", "mattered.", "quiz.", "page.explanation"), **kwargs)

@@ -5,7 +5,8 @@
 const ROWS = 28;
 const state = {data: null, cursor: ROWS, hoverRow: null, order: "index", signed: false, tab: "hidden",
                unit: null, panels: [], model: null, other: "", pixels: null,
-               whatIf: null, stopAt: null, erasing: false, undo: []};  // the what-if's (views_whatif.js)
+               whatIf: null, stopAt: null, erasing: false, undo: [],  // the what-if's (views_whatif.js)
+               quiz: null};  // views_quiz.js
 
 // (layer, direction, row, unit) -> the rows x units slice of one layer and direction.
 function slice(array, layer, direction) {

@@ -103,9 +103,19 @@ function setCursor(row) {
   if (line) renderUnit();
 }
 
-let playing = null;
-function play() {
-  if (playing) { clearInterval(playing); playing = null; $(".play").textContent = say("views.play"); return; }
+let playing = null, afterPlay = null;
+// Play from row 1 to 28 (or stop playing); `then` runs when it ends or is stopped (the quiz's reveal).
+function play(then = null) {
+  if (playing) {
+    clearInterval(playing);
+    playing = null;
+    $(".play").textContent = say("views.play");
+    const done = afterPlay;
+    afterPlay = null;
+    if (done) done();
+    return;
+  }
+  afterPlay = then;
   setCursor(1);
   $(".play").textContent = say("views.pause");
   playing = setInterval(() => { if (state.cursor >= ROWS) play(); else setCursor(state.cursor + 1); }, 150);
@@ -136,7 +146,7 @@ function download() {
 
 element.querySelectorAll("[role=tab]").forEach((tab) => tab.addEventListener("click", () => { state.tab = tab.dataset.view; renderView(); }));
 $(".row").addEventListener("input", (event) => setCursor(Number(event.target.value)));
-$(".play").addEventListener("click", play);
+$(".play").addEventListener("click", () => play());
 $(".download").addEventListener("click", download);
 $(".order").addEventListener("change", (event) => { state.order = event.target.value; renderView(); });
 $(".signed").addEventListener("change", (event) => { state.signed = event.target.checked; renderView(); });
@@ -154,6 +164,7 @@ function update(data) {
   renderUnit();
   renderWhatIf();
   renderAttribution();
+  renderQuiz();
   window.__viewsDrawnAt = performance.now();  // read by benchmarks/browser_latency.py and the tests
   window.__updateMs = window.__viewsDrawnAt - start;  // benchmarks/explain_latency.py
 }

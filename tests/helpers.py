@@ -199,6 +199,16 @@ def chromium_or_fail(pytest=None):
     return CHROMIUM
 
 
+STATUS = "#views .status"  # the page's status line
+
+
+def wait_for_answer(page, text):
+    """Until the status says `text` and the views have not been redrawn for 400 ms (the last
+    answer, not one sent while drawing, is on the page)."""
+    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.includes({text!r})", timeout=15_000)
+    page.wait_for_function("performance.now() - window.__viewsDrawnAt > 400", timeout=15_000)
+
+
 def draw_on_canvas(page, selector="#canvas canvas", digit="7", steps=6):
     """Draw `digit` with the mouse on the page's canvas; returns when the mouse is released."""
     draw_strokes(page, STROKES[digit], selector, steps)

@@ -13,12 +13,11 @@ import torch
 
 from model import load_model, trace
 from model.preprocess import to_mnist
-from tests.helpers import ROOT, draw_on_canvas, running_app
+from tests.helpers import ROOT, STATUS, draw_on_canvas, running_app, wait_for_answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
 
 SCREENSHOT = ROOT / "tests" / "artifacts" / "page.png"
-STATUS = "#views .status"
 
 
 def console_problems(page):
@@ -43,13 +42,6 @@ def page(browser, app):
     yield page
     page.close()
     assert not problems, f"errors in the browser console: {problems}"
-
-
-def wait_for_answer(page, text):
-    """Until the status says `text` and the views have not been redrawn for 400 ms (the last
-    answer, not one sent while drawing, is on the page)."""
-    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.includes({text!r})", timeout=15_000)
-    page.wait_for_function("performance.now() - window.__viewsDrawnAt > 400", timeout=15_000)
 
 
 def a_seven_is_drawn(page):
@@ -149,7 +141,9 @@ def test_tabs_model_selector_and_comparison(page):
     titles = page.locator("#views .panel figcaption").all_inner_texts()
     assert titles[1:] == ["memory tanh(c_t)", "input gate", "forget gate", "candidate", "output gate"]
     page.get_by_role("tab", name="Belief by row").click()
-    assert page.locator("#views .panel figcaption").all_inner_texts()[1:] == ["P(digit) after row t", "P(7) by row"]
+    # With which rows and pixels mattered once the worker has them (tests/test_attribution.py).
+    assert page.locator("#views .panel figcaption").all_inner_texts()[1:] == [
+        "P(digit) after row t", "P(7) by row", "rows that mattered", "pixels that mattered"]
     pick(page, ".model", "bilstm64")
     page.wait_for_function("document.querySelector('#views .about').innerText.includes('bidirectional LSTM')", timeout=15_000)
     page.get_by_role("tab", name="Hidden state").click()

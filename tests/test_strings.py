@@ -14,7 +14,7 @@ from tests.helpers import ROOT, draw_digit
 PLACE = re.compile(r"\{(\w+)\}")
 # The code names a phrase in say("key" ...), say(`key` ...), data-say*="key", a GATE_WORDS entry,
 # or builds the key from a prefix and a name (these prefixes, with what follows them listed).
-ASKED = re.compile(r"""(?:say\(|data-say(?:-html|-label)?=|: )["'`]((?:page|canvas|status|views|whatif|mattered|model|language)\.[\w.]+)["'`]""")
+ASKED = re.compile(r"""(?:say\(|data-say(?:-html|-label)?=|: )["'`]((?:page|canvas|status|views|whatif|mattered|quiz|model|language)\.[\w.]+)["'`]""")
 BUILT = {"model.recipe_": ("published", "default"), "model.cell_": ("lstm", "gru", "rnn")}
 
 

@@ -9,11 +9,9 @@ import torch
 
 from model import WhatIf, load_model, trace
 from model.preprocess import to_mnist
-from tests.helpers import draw_on_canvas
+from tests.helpers import STATUS, draw_on_canvas, wait_for_answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
-
-STATUS = "#views .status"
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +22,7 @@ def page(chromium, app):
     page.goto(app.url)
     page.wait_for_selector("#canvas canvas")
     draw_on_canvas(page, digit="7")
-    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('It reads a 7')", timeout=15_000)
+    wait_for_answer(page, "It reads a 7")
     yield page
     page.close()
     assert not problems, problems
@@ -74,6 +72,8 @@ def test_whatif_forgetting_or_keeping_everything_answers_as_python(page, memory,
 def test_whatif_erasing_rows_by_dragging_and_silencing_a_unit(page):
     page.click("#views [role=tab][data-view=belief]")
     page.click("#views [data-whatif=erase]")
+    page.wait_for_function("document.querySelector('#views .mattered').innerText !== ''", timeout=10_000)  # laid out
+    page.locator("#views .plot").first.scroll_into_view_if_needed()
     plot = page.locator("#views .plot").first.bounding_box()
     x = plot["x"] + plot["width"] / 2
     page.mouse.move(x, plot["y"] + plot["height"] * 2.5 / 28)  # row 3
