@@ -13,8 +13,8 @@ HERE = Path(__file__).parent
 # One file per view, each stating its options and data format at the top; the shared
 # helpers first, then the wiring, and the engine's side last (they run as one js_on_load function).
 VIEW_SCRIPTS = ["views_common.js", "view_hidden.js", "view_belief.js", "view_gates.js", "view_compare.js",
-                "view_unit.js", "views_main.js", "views_whatif.js", "views_attribution.js", "views_quiz.js",
-                "views_engine.js"]
+                "view_unit.js", "view_cell.js", "views_main.js", "views_whatif.js", "views_attribution.js",
+                "views_quiz.js", "views_engine.js"]
 
 
 def script(*names: str) -> str:
@@ -84,7 +84,7 @@ canvas { width: 100%; max-width: 360px; aspect-ratio: 1; border: 2px solid #555;
 class TraceViews(gr.HTML):
     """The engine in the page and every view of its readings: the status (a live region), the
     prediction and the model input, and the tabs Hidden state, Belief by row, Gates and memory,
-    Compare models; hover/tap, row cursor, unit chart, PNG download; the model selectors.
+    Compare models, The cell at work; hover/tap, row cursor, unit chart, PNG download; the model selectors.
     `engine` (demo.app.page_engine) says where the worker script and each model's weights are."""
 
     TEMPLATE = """
@@ -102,6 +102,7 @@ class TraceViews(gr.HTML):
     <button role="tab" type="button" data-view="belief" data-say="views.tab_belief"></button>
     <button role="tab" type="button" data-view="gates" data-say="views.tab_gates"></button>
     <button role="tab" type="button" data-view="compare" data-say="views.tab_compare"></button>
+    <button role="tab" type="button" data-view="cell" data-say="views.tab_cell"></button>
   </div>
   <p class="note" hidden></p>
   <div class="panels" role="tabpanel" tabindex="0" data-say-label="views.panels_label"></div>
@@ -209,6 +210,20 @@ class TraceViews(gr.HTML):
 .models select { padding: 4px; font-size: 14px; }
 .models .hint { font-size: 12px; color: #444; }
 .about { font-size: 14px; }
+.cell-figure { margin: 0; flex: 1 1 560px; max-width: 760px; }
+.cell-title { font-size: 13px; min-height: 2.5em; }
+.cell-figure svg { width: 100%; height: auto; display: block; font-size: 14px; }
+.cell-figure .cell-box { fill: #f7f7f2; stroke: #999; }
+.cell-figure .wire { fill: none; stroke: #555; stroke-width: 1.5; }
+.cell-figure .op, .cell-figure .gate { fill: #fff; stroke: #333; }
+.cell-figure .op-text { text-anchor: middle; }
+.cell-figure .track { fill: #ddd; }
+.cell-figure .level { fill: #4a6fa5; }
+.cell-figure .value { font-weight: bold; }
+.cell-figure .word { font-style: italic; }
+.cell-figure .strip-frame { fill: none; stroke: #888; }
+.cell-input { font-size: 12px; margin: 2px 0; }
+.cell-equations p { font-family: monospace; font-size: 13px; margin: 2px 0; }
 """
 
     def __init__(self, **kwargs):

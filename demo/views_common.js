@@ -87,3 +87,14 @@ function readout(p, row, column) {
   return say(p.colours === "bars" ? "views.readout" : "views.readout_column",
              {panel: p.title, row: row + 1, column: p.colours === "bars" ? "" : p.label(index), name: p.name, value: fmt(value)});
 }
+
+// The unit picked by a click (state.unit) and the reading it belongs to (the compared model's
+// when it was picked there), or null when none is picked or the pick does not fit that model
+// (another model was chosen since).
+function pickedUnit(data) {
+  if (!state.unit || !data || !data.main) return null;
+  const other = state.unit.model && data.other && state.unit.model === data.other.model.name;
+  const r = other ? data.other : data.main, {layer, direction, unit} = state.unit;
+  const fits = layer < r.model.layers && direction < r.model.directions && unit < r.model.units;
+  return fits ? {r, pick: state.unit} : null;
+}

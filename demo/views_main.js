@@ -5,7 +5,7 @@
 // and other readings of demo/engine/reading.js (or null: nothing drawn, "status.empty" shown).
 // Words: say() (demo/language.js); a change of language redraws everything.
 const $ = (selector) => element.querySelector(selector);
-const VIEWS = {hidden: hiddenView, belief: beliefView, gates: gatesView, compare: compareView};
+const VIEWS = {hidden: hiddenView, belief: beliefView, gates: gatesView, compare: compareView, cell: cellView};
 
 function markdown(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
@@ -57,16 +57,18 @@ function renderView() {
       return cell;
     };
     plot.addEventListener("pointermove", show);
-    plot.addEventListener("pointerdown", (event) => {
+    plot.addEventListener("pointerdown", (event) => {  // picks the cell's unit (if a unit) and its row
       const cell = show(event), p = state.panels[i];
       if (p.unit) {
         state.unit = {...p.unit, unit: p.order[cell.column], model: p.model};
         renderUnit();
       }
+      setCursor(cell.row + 1);
     });
     plot.addEventListener("pointerleave", () => { state.hoverRow = null; renderRows(); });
   });
   renderRows();
+  if (view.after) view.after(box, data);  // a view drawn beside its panels (the cell at work)
 }
 
 // Rows: the highlighted row (hover, else the cursor), rows past the cursor dimmed, the decision row marked.
@@ -84,13 +86,11 @@ function renderRows() {
 }
 
 function renderUnit() {
-  const box = $(".unit-chart"), data = state.data;
-  if (!state.unit || !data || !data.main) { box.hidden = true; return; }
-  const r = state.unit.model && data.other && state.unit.model === data.other.model.name ? data.other : data.main;
-  if (state.unit.layer >= r.model.layers || state.unit.unit >= r.model.units) { box.hidden = true; return; }
+  const box = $(".unit-chart"), picked = pickedUnit(state.data);
+  if (!picked) { box.hidden = true; return; }
   box.hidden = false;
-  box.innerHTML = `<button class="close" type="button" aria-label="${say("views.unit_close")}">\u00d7</button>` + unitChart(r, state.unit);
-  box.querySelector(".close").addEventListener("click", () => { state.unit = null; renderUnit(); });
+  box.innerHTML = `<button class="close" type="button" aria-label="${say("views.unit_close")}">\u00d7</button>` + unitChart(picked.r, picked.pick);
+  box.querySelector(".close").addEventListener("click", () => { state.unit = null; renderUnit(); setCursor(state.cursor); });
   renderWhatIf();  // "Silence unit N" names the picked unit
 }
 
@@ -101,6 +101,7 @@ function setCursor(row) {
   renderRows();
   const line = element.querySelector(".unit-cursor");
   if (line) renderUnit();
+  if (VIEWS[state.tab].step) VIEWS[state.tab].step();  // a view that follows the cursor row
 }
 
 let playing = null, afterPlay = null;

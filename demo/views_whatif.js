@@ -11,8 +11,8 @@ const NO_WHAT_IF = {erased_rows: [], from_row: null, memory: null, silenced: nul
 
 // The unit "Silence" acts on: the picked unit of the main model, else unit 1 of its top layer.
 function silenceTarget(r) {
-  const picked = state.unit && !(state.unit.model && state.unit.model !== r.model.name) ? state.unit : null;
-  return picked || {layer: r.model.layers - 1, direction: 0, unit: 0};
+  const picked = pickedUnit(state.data);
+  return picked && picked.r.model.name === r.model.name ? picked.pick : {layer: r.model.layers - 1, direction: 0, unit: 0};
 }
 
 function change(next) {

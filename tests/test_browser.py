@@ -126,8 +126,10 @@ def test_clicking_a_unit_shows_its_values_over_the_rows(page):
     chart.wait_for(state="visible")
     assert chart.locator(".unit-title").inner_text().startswith("Unit 37 of layer 2:")
     assert chart.locator("polyline").count() == 6  # h, tanh(c) and the four gates
+    assert page.inner_text("#views .row-out").startswith("row 15")  # the click moves the cursor to its row
     page.click("#views .unit-chart .close")
     chart.wait_for(state="hidden")
+    page.fill("#views .row", "28")  # the cursor back where the other tests expect it
 
 
 def pick(page, selector, option):

@@ -16,6 +16,7 @@ STATUS = "#views .status"
 # Words a Chinese page keeps in Latin letters: technical names as a Chinese textbook writes them,
 # the formula's symbols, file and format names, and the language switch's "English".
 TECHNICAL = {"LSTM", "GRU", "RNN", "tanh", "sigmoid", "h_t", "c_t", "x_t", "h", "c", "t", "x", "b", "W", "U", "P",
+             "i_t", "f_t", "g_t", "o_t", "r_t", "z_t", "n_t",  # the gates' symbols (the cell at work)
              "MNIST", "API", "PNG", "Adam", "English", "Gradio"}
 WORD = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)?")
 CHINESE = re.compile(r"[\u3400-\u9fff]")
