@@ -4,7 +4,7 @@
 // array is {shape, lo, hi, values: Float32Array}, row-major.
 const ROWS = 28;
 const state = {data: null, cursor: ROWS, hoverRow: null, order: "index", signed: false, tab: "hidden",
-               unit: null, panels: [], model: null, other: "", pixels: null};
+               unit: null, panels: [], model: null, other: "", pixels: null, image: null};  // image: a link's 28x28
 
 // (layer, direction, row, unit) -> the rows x units slice of one layer and direction.
 function slice(array, layer, direction) {

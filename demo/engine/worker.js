@@ -11,6 +11,10 @@
 //                                                    model names to read it with (other: or null)
 //                                                    and the status phrases of the page's language
 //                                                    (demo/strings: "status.*")
+//   {type: "read", id, image: Float32Array(784), main, other, words}
+//                                                    the same, given the 28x28 input itself (row-major,
+//                                                    [0, 1], white ink on black: a state link's drawing,
+//                                                    demo/views_link.js), read as it is: no to_mnist
 //   {type: "load", name}                             fetch a model's weights ahead of a read
 // Messages out:
 //   {type: "read", id, main, other, ms}             main/other: reading.js readings (null when the
@@ -35,8 +39,11 @@ function model(name) {
   return models[name];
 }
 
-async function read({id, pixels, main, other, words}) {
+async function read({id, pixels, image: given, main, other, words}) {
   const start = performance.now();
+  if (given && !(given instanceof Float32Array && given.length === 784 && given.every((v) => v >= 0 && v <= 1))) {
+    return {type: "failed", id, message: "the image must be 784 numbers (28x28) from 0 to 1"};
+  }
   const names = other && other !== main ? [main, other] : [main];
   const loaded = [];
   for (const name of names) {
@@ -46,7 +53,7 @@ async function read({id, pixels, main, other, words}) {
       return {type: "failed", id, name, message: error.message};
     }
   }
-  const image = pixels ? toMnist(pixels.data, pixels.width, pixels.height) : null;
+  const image = given || (pixels ? toMnist(pixels.data, pixels.width, pixels.height) : null);
   const readings = image ? names.map((name, i) => reading(image, trace(loaded[i], image), loaded[i], name, words)) : [null];
   return {type: "read", id, main: readings[0], other: readings[1] || null, ms: performance.now() - start};
 }
