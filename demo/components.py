@@ -13,7 +13,7 @@ HERE = Path(__file__).parent
 # One file per view, each stating its options and data format at the top; the shared
 # helpers first, then the wiring, and the engine's side last (they run as one js_on_load function).
 VIEW_SCRIPTS = ["views_common.js", "view_hidden.js", "view_belief.js", "view_gates.js", "view_compare.js",
-                "view_unit.js", "views_main.js", "views_engine.js", "views_link.js"]
+                "view_unit.js", "views_main.js", "slides.js", "views_engine.js", "views_link.js"]
 
 
 def script(*names: str) -> str:
@@ -106,6 +106,8 @@ class TraceViews(gr.HTML):
     <label><span data-say="views.units"></span> <select class="order"><option value="index" data-say="views.by_index"></option><option value="peak" data-say="views.by_peak"></option></select></label>
     <label><input class="signed" type="checkbox"> <span data-say="views.signed"></span></label>
     <button class="download" type="button" data-say="views.download"></button>
+    <button class="download-gif" type="button" data-say="views.download_gif"></button>
+    <button class="download-strip" type="button" data-say="views.download_strip"></button>
     <button class="copy-link" type="button" data-say="views.copy_link"></button>
     <input class="link-text" type="text" readonly hidden data-say-label="views.link_text">
     <span class="link-note" role="status"></span>
