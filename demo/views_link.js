@@ -24,7 +24,8 @@
 // Limits: the fragment at most MAX_LINK characters, draw at most MAX_DRAW (784 incompressible
 // bytes deflate to 789, 1,052 characters); it must inflate to exactly 784 bytes, not all zero.
 // A link that breaks a rule restores nothing: the page starts empty and says which rule it broke
-// (the .problem alert). Unknown parameters are ignored (a later version may add some).
+// (the .problem alert). Unknown parameters are ignored (a later version may add some). A unit
+// the model does not have is known only when its reading comes: then only the unit is dropped.
 // Node (tests/js/link.test.js) requires this file for readLink and writeLink; the page wires it.
 const LINK_VERSION = "1";
 const INPUT_PIXELS = 28 * 28, LINK_ROWS = 28;
@@ -136,10 +137,25 @@ function wireLink() {
   // The address bar follows the view: every LINK_EVERY_MS the link is written anew and replaces the
   // address when it differs (one poll here, rather than a hook in every control of the views).
   async function followView() {
+    checkUnit();
     const address = new URL(location.href);
     address.hash = await writeLink(currentView());
     address.searchParams.set("lang", language);
     if (address.href !== location.href) history.replaceState(history.state, "", address);
+  }
+
+  // A link's unit can be checked against its model only once the model's reading is here (a
+  // model's size comes with its weights): one it does not have is dropped, and the page says so.
+  let unitToCheck = null;
+  function checkUnit() {
+    const data = state.data, unit = unitToCheck;
+    if (!unit || !data || !data.main) return;
+    unitToCheck = null;
+    const r = unit.model ? data.other : data.main;
+    if (r && unit.layer < r.model.layers && unit.direction < r.hidden.shape[1] && unit.unit < r.model.units) return;
+    state.unit = null;
+    renderUnit();
+    problem(say("views.link_no_unit", {unit: `${unit.layer + 1}.${unit.direction}.${unit.unit + 1}`, model: unit.model || state.model}));
   }
 
   async function restore() {
@@ -152,7 +168,7 @@ function wireLink() {
     state.other = $(".other").value = view.compare;
     about();
     state.tab = view.tab;
-    state.unit = view.unit;
+    state.unit = unitToCheck = view.unit;
     setCursor(view.row);
     renderView();
     if (!view.image) return;
@@ -183,6 +199,7 @@ function wireLink() {
     }
   }
   $(".copy-link").addEventListener("click", copyLink);
+  window.addEventListener("language", () => { $(".link-note").textContent = ""; });  // said in the old one
 
   restore().catch((error) => problem(say("views.link_bad", {reason: error.message})))
     .finally(() => setInterval(() => followView().catch(() => {}), LINK_EVERY_MS));

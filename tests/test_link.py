@@ -127,6 +127,18 @@ def test_link_malformed_or_hostile_gives_a_clear_message_an_empty_canvas_and_no_
     assert not problems, problems
 
 
+def test_link_with_a_unit_its_model_lacks_restores_the_rest_and_says_so(chromium, app):
+    context, page, problems, _ = open_page(chromium, f"{app.url}#v=1&draw={deflated(SEVEN_BYTES)}&row=9&unit=2.0.999")
+    page.wait_for_selector("#views .problem", state="visible", timeout=15_000)
+    assert page.inner_text("#views .problem") == \
+        "This link's unit 2.0.999 is not one of default's; the rest of the view is restored."
+    assert page.inner_text(STATUS).startswith("It reads a 7") and page.inner_text("#views .row-out").startswith("row 9")
+    assert not page.is_visible("#views .unit-chart")
+    page.wait_for_function("!location.hash.includes('unit=')")
+    context.close()
+    assert not problems, problems
+
+
 def test_link_in_chinese_says_so_in_chinese(chromium, app):
     context, page, problems, _ = open_page(chromium, f"{app.url}?lang=zh-CN#v=1&row=99")
     page.wait_for_selector("#views .problem", state="visible", timeout=15_000)
