@@ -13,8 +13,8 @@ HERE = Path(__file__).parent
 # One file per view, each stating its options and data format at the top; the shared
 # helpers first, then the wiring, and the engine's side last (they run as one js_on_load function).
 VIEW_SCRIPTS = ["views_common.js", "view_hidden.js", "view_belief.js", "view_gates.js", "view_compare.js",
-                "view_unit.js", "view_cell.js", "views_main.js", "views_whatif.js", "views_attribution.js",
-                "views_quiz.js", "views_engine.js"]
+                "view_unit.js", "view_cell.js", "views_main.js", "slides.js", "views_whatif.js", "views_attribution.js",
+                "views_quiz.js", "views_engine.js", "views_link.js"]
 
 
 def script(*names: str) -> str:
@@ -67,12 +67,14 @@ class DrawingCanvas(gr.HTML):
     <button class="clear" type="button" data-say="canvas.clear"></button>
     <label><span data-say="canvas.pen"></span> <input class="brush" type="range" min="6" max="40" value="18"></label>
   </div>
+  <p class="restored" hidden data-say="canvas.restored"></p>
 </div>"""
     CSS = """
 canvas { width: 100%; max-width: 360px; aspect-ratio: 1; border: 2px solid #555; border-radius: 6px;
          touch-action: none; cursor: crosshair; background: white; display: block; margin: 0 auto; }
 .tools { display: flex; gap: 12px; align-items: center; justify-content: center; margin-top: 6px; }
 @media (max-width: 600px) { canvas { max-width: 260px; } }
+.restored { font-size: 13px; max-width: 360px; margin: 6px auto 0; }
 .clear { padding: 6px 16px; border: 1px solid #555; border-radius: 4px; background: #f3f3f3; color: #111; cursor: pointer; }
 """
 
@@ -113,6 +115,11 @@ class TraceViews(gr.HTML):
     <label><span data-say="views.units"></span> <select class="order"><option value="index" data-say="views.by_index"></option><option value="peak" data-say="views.by_peak"></option></select></label>
     <label><input class="signed" type="checkbox"> <span data-say="views.signed"></span></label>
     <button class="download" type="button" data-say="views.download"></button>
+    <button class="download-gif" type="button" data-say="views.download_gif"></button>
+    <button class="download-strip" type="button" data-say="views.download_strip"></button>
+    <button class="copy-link" type="button" data-say="views.copy_link"></button>
+    <input class="link-text" type="text" readonly hidden data-say-label="views.link_text">
+    <span class="link-note" role="status"></span>
     <button class="quiz-toggle" type="button" aria-pressed="false"></button>
   </div>
   <div class="quiz" role="group" data-say-label="quiz.group" hidden>
@@ -201,6 +208,8 @@ class TraceViews(gr.HTML):
 .whatif button[aria-pressed=true] { background: #7a4b00; color: #fff; }
 .whatif button:disabled { opacity: 0.45; cursor: default; }
 .erasing .plot { cursor: cell; }
+.controls .link-text { flex: 1 1 100%; font-family: monospace; font-size: 12px; }
+.controls .link-note { font-size: 13px; }
 .readout { font-family: monospace; font-size: 13px; min-height: 1.4em; }
 .unit-chart { position: relative; max-width: 420px; border: 1px solid #999; border-radius: 6px; padding: 6px; }
 .unit-chart svg { width: 100%; font-size: 10px; }

@@ -4,7 +4,7 @@
 // array is {shape, lo, hi, values: Float32Array}, row-major.
 const ROWS = 28;
 const state = {data: null, cursor: ROWS, hoverRow: null, order: "index", signed: false, tab: "hidden",
-               unit: null, panels: [], model: null, other: "", pixels: null,
+               unit: null, panels: [], model: null, other: "", pixels: null, image: null,  // image: a link's 28x28
                whatIf: null, stopAt: null, erasing: false, undo: [],  // the what-if's (views_whatif.js)
                quiz: null};  // views_quiz.js
 

@@ -21,13 +21,13 @@ let reading = false, waiting = null, asked = 0, shown = engine.default;  // show
 function read() {
   if (reading || !waiting) return;
   reading = true;
-  worker.postMessage({type: "read", id: ++asked, pixels: waiting.pixels, main: state.model, other: state.other || null,
-                      words: statusWords(), whatIf: state.whatIf});
+  worker.postMessage({type: "read", id: ++asked, pixels: waiting.pixels, image: waiting.image, main: state.model,
+                      other: state.other || null, words: statusWords(), whatIf: state.whatIf});
   waiting = null;
 }
 
 function ask() {
-  waiting = {pixels: state.pixels};
+  waiting = {pixels: state.pixels, image: state.image};  // image: a link's drawing (views_link.js)
   read();
 }
 
@@ -77,7 +77,7 @@ worker.onmessage = ({data}) => {
 };
 worker.onerror = (event) => problem(say("views.engine_stopped", {message: event.message}));
 
-window.addEventListener("drawing", (event) => { state.pixels = event.detail; problem(""); ask(); });
+window.addEventListener("drawing", (event) => { state.pixels = event.detail; state.image = null; problem(""); ask(); });
 
 // The model selectors (hidden when there is one model), and a line about the model shown.
 for (const name of names) {

@@ -1,6 +1,6 @@
 // Wires the views: the prediction and the model input, the tabs, the row cursor (slider,
 // arrow keys, Play), hover/tap read-out linked across views, the unit chart, unit order,
-// signed h_t, PNG download.
+// signed h_t, PNG download (the GIF and the strip: slides.js; the link: views_link.js).
 // Data: update(data) with data = {main, other, status} from the engine (views_engine.js), main
 // and other readings of demo/engine/reading.js (or null: nothing drawn, "status.empty" shown).
 // Words: say() (demo/language.js); a change of language redraws everything.
@@ -122,9 +122,12 @@ function play(then = null) {
   playing = setInterval(() => { if (state.cursor >= ROWS) play(); else setCursor(state.cursor + 1); }, 150);
 }
 
-function download() {
+// The view as one picture: each panel's heatmap under its title, side by side, row numbers at the
+// left, rows past `cursor` dimmed as on the page (Download PNG, and the slides: demo/slides.js).
+// A canvas, or null when no view is drawn.
+function viewPicture(cursor = state.cursor) {
   const figures = [...element.querySelectorAll(".panel")];
-  if (!figures.length) return;
+  if (!figures.length) return null;
   const rowPx = 10, top = 24, widths = figures.map((f) => Math.max(80, f.querySelector("canvas").width * (f.querySelector("canvas").width <= 40 ? 2 : 4)));
   const out = document.createElement("canvas");
   out.width = widths.reduce((a, b) => a + b + 12, 30);
@@ -139,10 +142,23 @@ function download() {
     ctx.drawImage(f.querySelector("canvas"), x, top, widths[i], ROWS * rowPx);
     x += widths[i] + 12;
   });
+  ctx.fillStyle = "rgba(255, 255, 255, 0.72)";  // the page's .dim
+  ctx.fillRect(30, top + cursor * rowPx, out.width - 30, (ROWS - cursor) * rowPx);
+  return out;
+}
+
+// Saves a Blob (or a data URL) as a file called `name`.
+function saveFile(contents, name) {
   const link = document.createElement("a");
-  link.href = out.toDataURL("image/png");
-  link.download = `${state.tab}-view.png`;
+  link.href = typeof contents === "string" ? contents : URL.createObjectURL(contents);
+  link.download = name;
   link.click();
+  if (typeof contents !== "string") setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+function download() {
+  const picture = viewPicture();
+  if (picture) saveFile(picture.toDataURL("image/png"), `${state.tab}-view.png`);
 }
 
 element.querySelectorAll("[role=tab]").forEach((tab) => tab.addEventListener("click", () => { state.tab = tab.dataset.view; renderView(); }));

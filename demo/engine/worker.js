@@ -12,6 +12,10 @@
 //                                                    and the status phrases of the page's language
 //                                                    (demo/strings: "status.*"); whatIf: cells.js's
 //                                                    what-if for the main model, or null
+//   {type: "read", id, image: Float32Array(784), main, other, words, whatIf}
+//                                                    the same, given the 28x28 input itself (row-major,
+//                                                    [0, 1], white ink on black: a state link's drawing,
+//                                                    demo/views_link.js), read as it is: no to_mnist
 //   {type: "load", name}                             fetch a model's weights ahead of a read
 // Messages out:
 //   {type: "read", id, main, other, changed, refused, ms}
@@ -44,8 +48,11 @@ function model(name) {
   return models[name];
 }
 
-async function read({id, pixels, main, other, words, whatIf}) {
+async function read({id, pixels, image: given, main, other, words, whatIf}) {
   const start = performance.now();
+  if (given && !(given instanceof Float32Array && given.length === 784 && given.every((v) => v >= 0 && v <= 1))) {
+    return {answer: {type: "failed", id, message: "the image must be 784 numbers (28x28) from 0 to 1"}, attribution: null};
+  }
   const names = other && other !== main ? [main, other] : [main];
   const loaded = [];
   for (const name of names) {
@@ -55,7 +62,7 @@ async function read({id, pixels, main, other, words, whatIf}) {
       return {answer: {type: "failed", id, name, message: error.message}, attribution: null};
     }
   }
-  const image = pixels ? toMnist(pixels.data, pixels.width, pixels.height) : null;
+  const image = given || (pixels ? toMnist(pixels.data, pixels.width, pixels.height) : null);
   const readings = image ? names.map((name, i) => reading(image, trace(loaded[i], image), loaded[i], name, words)) : [null];
   let changed = null, refused = null;
   if (image && whatIf) {
