@@ -50,7 +50,7 @@ def test_link_restores_the_view_and_reads_its_drawing_with_no_request(chromium, 
         page.keyboard.press("ArrowUp")  # row 28 -> 20
     plot = panel(page, "layer 2 |h_t|")
     box = plot.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 36.5 / 128, box["y"] + box["height"] * 0.5)  # unit 37
+    page.mouse.click(box["x"] + box["width"] * 36.5 / 128, box["y"] + box["height"] * 19.5 / 28)  # unit 37, row 20
     page.get_by_role("tab", name="Gates and memory").click()
     page.wait_for_function("['row=20', 'unit=2.0.37', 'tab=gates', 'draw='].every((part) => location.hash.includes(part))")
     link, status, row = page.url, page.inner_text(STATUS), page.inner_text("#views .row-out")
