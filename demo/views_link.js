@@ -17,7 +17,12 @@
 //   unit=L.D.U       the picked unit as its chart names it: layer L (from 1), direction D (0 forward,
 //                    1 backward), unit U (from 1); absent: none
 //   unit_model=NAME  the picked unit's model, only when it is the compared one
-//   tab=NAME         the tab: hidden, belief, gates, compare (the page's views, views_main.js's VIEWS)
+//   tab=NAME         the tab: hidden, belief, gates, compare, cell (the page's views, views_main.js's VIEWS)
+//   erase=R,R,...    what if: input rows erased (views_whatif.js; model/trace.py's WhatIf), 1 to 28
+//   from=R           what if: the row the change of the state starts from, 1 to 28
+//   memory=KIND      what if: wipe, forget or keep (needs from)
+//   silence=L.D.U    what if: the unit silenced, named as unit= names it (needs from)
+//   stop=R           what if: reading stopped after row R
 // Example: /?lang=en#v=1&draw=Y2BgYGBg...&model=default&row=20&unit=2.0.37&tab=gates
 // The drawing is quantised to bytes, so a restored reading can differ from the first one by that
 // rounding (within 1/510 per pixel): in a percentage only when it lies on a half.
@@ -61,7 +66,8 @@ async function inflateAtMost(bytes, limit) {
 }
 
 // view = {image: Float32Array(784) in [0, 1] or null, model, compare ("" or null: none), row,
-// unit: {layer, direction, unit (0-based), model?} or null, tab} -> the fragment, without "#".
+// unit: {layer, direction, unit (0-based), model?} or null, tab, whatIf: cells.js's what-if or null,
+// stopAt: a row or null} -> the fragment, without "#".
 async function writeLink(view) {
   const link = new URLSearchParams({v: LINK_VERSION});
   if (view.image) {
@@ -76,6 +82,12 @@ async function writeLink(view) {
     if (view.unit.model && view.unit.model === view.compare) link.set("unit_model", view.unit.model);
   }
   link.set("tab", view.tab);
+  const whatIf = view.whatIf;
+  if (whatIf && whatIf.erased_rows.length) link.set("erase", whatIf.erased_rows.join(","));
+  if (whatIf && whatIf.from_row) link.set("from", String(whatIf.from_row));
+  if (whatIf && whatIf.memory) link.set("memory", whatIf.memory);
+  if (whatIf && whatIf.silenced) link.set("silence", whatIf.silenced.map((n, i) => (i === 1 ? n : n + 1)).join("."));
+  if (view.stopAt) link.set("stop", String(view.stopAt));
   return link.toString();
 }
 
@@ -101,12 +113,31 @@ async function readLink(fragment, page) {
     unit = {layer: Number(parts[1]) - 1, direction: Number(parts[2]), unit: Number(parts[3]) - 1};
     if (of !== null) unit.model = of;
   }
+  const whatIf = whatIfOf(get);
+  if (whatIf === undefined) return {problem: "views.link_whatif"};
+  const stop = get("stop");
+  if (stop !== null && !isRow(stop)) return {problem: "views.link_whatif"};
   let image = null;
   if (get("draw") !== null) {
     image = await imageOf(get("draw"));
     if (!image) return {problem: "views.link_drawing"};
   }
-  return {view: {image, model, compare, row: Number(row), unit, tab}};
+  return {view: {image, model, compare, row: Number(row), unit, tab, whatIf, stopAt: stop === null ? null : Number(stop)}};
+}
+
+const isRow = (text) => /^\d{1,2}$/.test(text) && Number(text) >= 1 && Number(text) <= LINK_ROWS;
+
+// The what-if a link names (null: none), or undefined when its parameters break a rule.
+function whatIfOf(get) {
+  const [erase, from, memory, silence] = ["erase", "from", "memory", "silence"].map(get);
+  if (erase === null && from === null && memory === null && silence === null) return null;
+  const rows = erase === null ? [] : erase.split(",");
+  if (rows.length > LINK_ROWS || !rows.every(isRow) || (from !== null && !isRow(from))) return undefined;
+  if (memory !== null && !["wipe", "forget", "keep"].includes(memory)) return undefined;
+  const parts = silence === null ? null : UNIT.exec(silence);
+  if ((silence !== null && (!parts || Number(parts[1]) < 1 || Number(parts[3]) < 1)) || ((memory || silence) && from === null)) return undefined;
+  return {erased_rows: [...new Set(rows.map(Number))].sort((a, b) => a - b), from_row: from === null ? null : Number(from),
+          memory, silenced: parts ? [Number(parts[1]) - 1, Number(parts[2]), Number(parts[3]) - 1] : null};
 }
 
 // A draw parameter -> the Float32Array(784) it holds, or null when it is not one.
@@ -129,9 +160,9 @@ function wireLink() {
   const defaults = {models: names, tabs: Object.keys(VIEWS), model: engine.default};
 
   function currentView() {
-    const r = state.data && state.data.main;  // a restored image waiting for its reading: state.image
+    const data = state.data, r = data && (data.original || data.main);  // as drawn, not as a what-if erased it
     return {image: r ? r.input.values : state.image, model: state.model, compare: state.other, row: state.cursor,
-            unit: state.unit, tab: state.tab};
+            unit: state.unit, tab: state.tab, whatIf: state.whatIf, stopAt: state.stopAt};  // a restored image waiting: state.image
   }
 
   // The address bar follows the view: every LINK_EVERY_MS the link is written anew and replaces the
@@ -169,6 +200,7 @@ function wireLink() {
     about();
     state.tab = view.tab;
     state.unit = unitToCheck = view.unit;
+    Object.assign(state, {whatIf: view.whatIf, stopAt: view.stopAt, undo: []});
     setCursor(view.row);
     renderView();
     if (!view.image) return;

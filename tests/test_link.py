@@ -6,10 +6,13 @@ import base64
 import zlib
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
+import torch
 
-from tests.helpers import draw_on_canvas
-from tests.test_browser import STATUS, console_problems, panel, wait_for_answer
+from model import WhatIf, load_model, trace
+from tests.helpers import STATUS, draw_on_canvas, wait_for_answer
+from tests.test_browser import console_problems, panel
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
 
@@ -135,6 +138,24 @@ def test_link_with_a_unit_its_model_lacks_restores_the_rest_and_says_so(chromium
     assert page.inner_text(STATUS).startswith("It reads a 7") and page.inner_text("#views .row-out").startswith("row 9")
     assert not page.is_visible("#views .unit-chart")
     page.wait_for_function("!location.hash.includes('unit=')")
+    context.close()
+    assert not problems, problems
+
+
+def test_link_restores_a_what_if_as_python_reads_it(chromium, app):
+    """A link holding a what-if (memory wiped before row 14, rows 3 and 4 erased) opens with it
+    replayed: the status says what changed and the answer is model.trace's with that WhatIf."""
+    context, page, problems, _ = open_page(chromium, f"{app.url}#v=1&draw={deflated(SEVEN_BYTES)}&row=14&erase=3,4&from=14&memory=wipe")
+    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('With rows 3, 4 erased; its memory wiped before row 14')",
+                           timeout=15_000)
+    image = torch.from_numpy(np.frombuffer(SEVEN_BYTES, np.uint8).reshape(28, 28).astype(np.float32) / 255)[None]
+    probs = trace(load_model(), image, WhatIf(erased_rows=(3, 4), from_row=14, memory="wipe")).probs[0]
+    digit = int(probs.argmax())
+    assert f"a {digit} ({round(100 * float(probs.max()))}%)" in page.inner_text(STATUS).replace("an 8", "a 8")
+    assert page.is_disabled("#views [data-whatif=undo]")  # a restored what-if starts a new history
+    page.click("#views [data-whatif=reset]")
+    wait_for_answer(page, "It reads a 7")
+    page.wait_for_function("!location.hash.includes('memory=')")
     context.close()
     assert not problems, problems
 

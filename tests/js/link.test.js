@@ -23,7 +23,7 @@ const deflated = async (bytes) => {
 
 test("writeLink then readLink gives the view back, the drawing to within one byte's rounding", async () => {
   const view = {image: seven(), model: "gru128", compare: "lstm64.default-recipe", row: 20,
-                unit: {layer: 0, direction: 1, unit: 36, model: "lstm64.default-recipe"}, tab: "gates"};
+                unit: {layer: 0, direction: 1, unit: 36, model: "lstm64.default-recipe"}, tab: "gates", whatIf: null, stopAt: null};
   const fragment = await writeLink(view);
   assert.match(fragment, /^v=1&draw=[\w-]+&model=gru128&compare=lstm64\.default-recipe&row=20&unit=1\.1\.37&unit_model=lstm64\.default-recipe&tab=gates$/);
   assert.ok(fragment.length < 400, `${fragment.length} characters`);
@@ -35,11 +35,22 @@ test("writeLink then readLink gives the view back, the drawing to within one byt
   assert.equal(await writeLink(back), fragment);  // a restored view writes the same link
 });
 
+test("a what-if goes into the link and comes back", async () => {
+  const view = {image: seven(), model: "default", compare: "", row: 14, unit: null, tab: "belief",
+                whatIf: {erased_rows: [3, 4, 9], from_row: 14, memory: "wipe", silenced: [1, 0, 6]}, stopAt: 20};
+  const fragment = await writeLink(view);
+  assert.match(fragment, /&erase=3%2C4%2C9&from=14&memory=wipe&silence=2\.0\.7&stop=20$/);
+  const {view: back} = await readLink(fragment, PAGE);
+  assert.deepEqual({...back, image: null}, {...view, image: null});
+  const erased = await readLink("v=1&erase=9,3,3", PAGE);
+  assert.deepEqual(erased.view.whatIf, {erased_rows: [3, 9], from_row: null, memory: null, silenced: null});
+});
+
 test("a link that leaves things out gets the page's defaults; an empty drawing has no draw", async () => {
   const fragment = await writeLink({image: null, model: "default", compare: "", row: 28, unit: null, tab: "hidden"});
   assert.equal(fragment, "v=1&model=default&row=28&tab=hidden");
   assert.deepEqual((await readLink("v=1", PAGE)).view,
-                   {image: null, model: "default", compare: "", row: 28, unit: null, tab: "hidden"});
+                   {image: null, model: "default", compare: "", row: 28, unit: null, tab: "hidden", whatIf: null, stopAt: null});
   assert.ok((await readLink("v=1&what=ever", PAGE)).view, "unknown parameters are ignored");
 });
 
@@ -60,6 +71,9 @@ test("malformed and hostile links name the rule they break and never throw", asy
     "views.link_row": ["v=1&row=0", "v=1&row=29", "v=1&row=-1", "v=1&row=20abc", "v=1&row=1e1", "v=1&row=", "v=1&row=" + "9".repeat(400)],
     "views.link_tab": ["v=1&tab=constructor", "v=1&tab=", "v=1&tab=<b>"],
     "views.link_unit": ["v=1&unit=x", "v=1&unit=0.0.1", "v=1&unit=1.2.1", "v=1&unit=1.0.0", "v=1&unit=1.0.1&unit_model=gru128"],
+    "views.link_whatif": ["v=1&erase=0", "v=1&erase=3,29", "v=1&erase=a", "v=1&erase=" + "1,".repeat(40) + "1", "v=1&memory=wipe",
+                          "v=1&from=3&memory=erase", "v=1&silence=1.0.1", "v=1&from=3&silence=0.0.1", "v=1&from=30", "v=1&stop=0",
+                          "v=1&stop=<b>"],
   };
   cases["views.link_drawing"].push(
     "v=1&draw=" + await deflated(new Uint8Array(100).fill(9)),  // too few pixels
