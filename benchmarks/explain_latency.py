@@ -1,12 +1,12 @@
 """The page's explanations, in headless Chromium (issue #21's targets): how long after a stroke
 ends the rows that mattered (the strip) and the pixels (the overlay) appear, whether the main
-thread was ever blocked over 50 ms meanwhile (PerformanceObserver "longtask"), and the
-JavaScript time of a what-if replay (button click to every view redrawn, the worker's reading
-included) on the page's main thread.
+thread was ever blocked over 50 ms meanwhile (PerformanceObserver "longtask"), the JavaScript
+time of a what-if replay (button click to every view redrawn, the worker's reading included) on
+the page's main thread, and of one step of the row cursor on the cell-at-work tab.
 
 Digits of the pen benchmark's test writers are drawn with the mouse on the belief view.
 Targets: strip <= 250 ms and overlay <= 1 s after the stroke ends; no long task over 50 ms;
-what-if replay within a frame (<= 16 ms of main-thread JavaScript).
+what-if replay and a cell-view step within a frame (<= 16 ms of main-thread JavaScript).
 
     .venv/bin/python -m benchmarks.explain_latency [--digits 20]
 """
@@ -36,6 +36,17 @@ WHAT_IF = """async (kind) => {
   const clicked = performance.now() - start;
   while (window.__viewsDrawnAt === before) await new Promise((r) => setTimeout(r, 1));
   return {clicked, total: window.__viewsDrawnAt - start, update: window.__updateMs};
+}"""
+# `n` steps of the row cursor (its input event runs the cell view's update synchronously).
+CELL_STEPS = """(n) => {
+  const slider = document.querySelector("#views .row"), times = [];
+  for (let i = 0; i < n; i++) {
+    slider.value = String(1 + i % 28);
+    const start = performance.now();
+    slider.dispatchEvent(new Event("input", {bubbles: true}));
+    times.push(performance.now() - start);
+  }
+  return times;
 }"""
 
 
@@ -67,13 +78,17 @@ def main():
                     timing = page.evaluate(WHAT_IF, kind)
                     replay.append(timing["total"])
                     update.append(timing["clicked"] + timing["update"])
+            if n == len(digits) - 1:  # the last digit: the cell at work, stepped
+                page.click("#views [role=tab][data-view=cell]")
+                cell_steps = page.evaluate(CELL_STEPS, 280)
+                page.click("#views [role=tab][data-view=belief]")
             page.click("#canvas .clear")
         browser.close()
     print(json.dumps({"digits": len(rows), "stroke_end_to_row_strip_ms": summary(rows),
                       "stroke_end_to_pixel_overlay_ms": summary(patches),
                       "long_tasks_over_50ms": len(long_tasks), "longest_task_ms": max(long_tasks, default=0),
                       "what_if_click_to_views_redrawn_ms": summary(replay),
-                      "what_if_main_thread_js_ms": summary(update)}))
+                      "what_if_main_thread_js_ms": summary(update), "cell_view_step_js_ms": summary(cell_steps)}))
 
 
 if __name__ == "__main__":
