@@ -108,6 +108,7 @@ class TraceViews(gr.HTML):
   </div>
   <p class="note" hidden></p>
   <div class="panels" role="tabpanel" tabindex="0" data-say-label="views.panels_label"></div>
+  <div class="beside"></div>
   <div class="controls">
     <button class="play" type="button"></button>
     <input class="row" type="range" min="1" max="28" value="28" data-say-label="views.row_cursor">
@@ -169,20 +170,19 @@ class TraceViews(gr.HTML):
 .tabs button { padding: 6px 10px; border: 1px solid #666; border-radius: 4px 4px 0 0; background: #f3f3f3; color: #111; font-size: 14px; cursor: pointer; }
 .tabs button[aria-selected=true] { background: #fff; border-bottom-color: #fff; font-weight: bold; }
 .note { margin: 4px 0; }
-.panels { display: flex; flex-wrap: wrap; gap: 10px 12px; align-items: flex-start; outline-offset: 2px; }
-.rownums { font-size: 12px; width: 22px; }
+/* The panels side by side in one row at every width (scrolling sideways when they do not fit), the
+   row numbers kept in view: every panel's rows sit beside their numbers. */
+.panels { display: flex; flex-wrap: nowrap; overflow-x: auto; gap: 10px 12px; align-items: flex-start; outline-offset: 2px; }
+.rownums { font-size: 12px; width: 22px; position: sticky; left: 0; z-index: 1; background: #fff; flex: 0 0 22px; }
 .rownums b { display: block; height: 34px; font-weight: normal; }
 .rownums div { display: grid; grid-template-rows: repeat(28, var(--row)); line-height: var(--row); font-size: 12px; }
 .panel { margin: 0; flex: 1 1 110px; min-width: 90px; max-width: 340px; }
 .panel figcaption { font-size: 12px; height: 34px; overflow: hidden; line-height: 16px; }
-/* A phone: the tabs in one scrolling row, and the panels side by side in one scrolling row whose
-   row numbers stay in view, so every panel's rows sit beside their numbers. */
+/* A phone: the tabs in one scrolling row; panels a little narrower than they would shrink to. */
 @media (max-width: 600px) {
   .tabs { flex-wrap: nowrap; overflow-x: auto; }
   .tabs button { padding: 5px 8px; font-size: 13px; white-space: nowrap; }
-  .panels { flex-wrap: nowrap; overflow-x: auto; }
   .panel { flex: 0 0 120px; }
-  .rownums { position: sticky; left: 0; z-index: 1; background: #fff; flex: 0 0 22px; }
 }
 .plot { position: relative; height: calc(28 * var(--row)); cursor: crosshair; touch-action: none; }
 .plot canvas { width: 100%; height: 100%; image-rendering: pixelated; display: block; border: 1px solid #bbb; box-sizing: border-box; }
@@ -219,7 +219,7 @@ class TraceViews(gr.HTML):
 .models select { padding: 4px; font-size: 14px; }
 .models .hint { font-size: 12px; color: #444; }
 .about { font-size: 14px; }
-.cell-figure { margin: 0; flex: 1 1 560px; max-width: 760px; }
+.cell-figure { margin: 8px 0 0; max-width: 760px; }
 .cell-title { font-size: 13px; min-height: 2.5em; }
 .cell-figure svg { width: 100%; height: auto; display: block; font-size: 14px; }
 .cell-figure .cell-box { fill: #f7f7f2; stroke: #999; }

@@ -37,6 +37,7 @@ function renderView() {
   const data = state.data, view = VIEWS[state.tab], box = $(".panels");
   element.querySelectorAll("[role=tab]").forEach((t) => t.setAttribute("aria-selected", t.dataset.view === state.tab));
   state.panels = data && data.main ? view.panels(data) : [];
+  $(".beside").innerHTML = "";
   $(".note").textContent = data && data.main && view.note ? view.note(data) : "";
   $(".note").hidden = !$(".note").textContent;
   if (!state.panels.length) { box.innerHTML = data && data.main ? "" : `<p class='empty'>${say("views.empty")}</p>`; return; }
@@ -68,7 +69,7 @@ function renderView() {
     plot.addEventListener("pointerleave", () => { state.hoverRow = null; renderRows(); });
   });
   renderRows();
-  if (view.after) view.after(box, data);  // a view drawn beside its panels (the cell at work)
+  if (view.after) view.after($(".beside"), data);  // a view drawn with its panels (the cell at work)
 }
 
 // Rows: the highlighted row (hover, else the cursor), rows past the cursor dimmed, the decision row marked.

@@ -107,7 +107,7 @@ def test_cell_view_shows_unit_1_of_the_top_layer_with_the_traces_numbers(page):
     for got, key in zip(hidden, ["output", "c", "output", "tanhC", "h"]):
         assert got == pytest.approx(values[key], abs=SHOWN), key
     assert "h_t of layer 1 at row 28, 128 values" in page.inner_text(f"{FIGURE} .cell-input")
-    page.locator("#views .panels").screenshot(path=str(ARTIFACTS / "cell.png"))
+    page.locator(FIGURE).screenshot(path=str(ARTIFACTS / "cell.png"))
 
 
 def test_cell_view_clicking_a_heatmap_cell_picks_its_unit_and_row(page):

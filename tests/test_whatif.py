@@ -72,7 +72,8 @@ def test_whatif_forgetting_or_keeping_everything_answers_as_python(page, memory,
 def test_whatif_erasing_rows_by_dragging_and_silencing_a_unit(page):
     page.click("#views [role=tab][data-view=belief]")
     page.click("#views [data-whatif=erase]")
-    page.wait_for_function("document.querySelector('#views .mattered').innerText !== ''", timeout=10_000)  # laid out
+    # Laid out: which rows and pixels mattered have come (their arrival redraws the view).
+    page.wait_for_function("document.querySelectorAll('#views .panel').length === 5", timeout=10_000)
     page.locator("#views .plot").first.scroll_into_view_if_needed()
     plot = page.locator("#views .plot").first.bounding_box()
     x = plot["x"] + plot["width"] / 2
