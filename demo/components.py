@@ -151,6 +151,7 @@ class TraceViews(gr.HTML):
   <div class="explanation" data-say-html="page.explanation"></div>
 </div>"""
     CSS = """
+.views [hidden] { display: none !important; }  /* over the display of .quiz, .models, ... */
 .views { color: #111; font-size: 14px; --row: clamp(8px, 1.1vw, 14px); }
 
 .status { font-size: 16px; min-height: 1.5em; margin: 0 0 6px; }

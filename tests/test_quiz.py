@@ -39,6 +39,7 @@ def visible_text(page) -> str:
 
 
 def test_quiz_hides_the_answer_then_reveals_and_scores_the_guess(page):
+    assert not page.is_visible("#views .quiz")  # no quiz until it is asked for
     page.click("#views .quiz-toggle")
     draw_on_canvas(page, digit="7")
     page.wait_for_function("document.querySelector('#views .quiz-reveal').disabled === false", timeout=15_000)
