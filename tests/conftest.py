@@ -1,6 +1,14 @@
 import pytest
 
-from tests.helpers import CHROMIUM_ARGS, MNIST_DIR, chromium_or_fail, listening_addresses, missing, running_app
+from tests.helpers import (
+    CHROMIUM_ARGS,
+    MNIST_DIR,
+    chromium_or_fail,
+    listening_addresses,
+    missing,
+    running_app,
+    watched_page,
+)
 
 FINER_SLOW_MARKS = ("server", "browser", "training")  # each of these is also `slow` (pyproject.toml)
 
@@ -45,6 +53,14 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def en_page(chromium, app):
+    """A desktop page in English on the session's app, one per test module (helpers.watched_page:
+    no console error may come)."""
+    with watched_page(chromium, app.url) as page:
+        yield page
 
 
 @pytest.fixture(scope="session")

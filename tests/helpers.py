@@ -202,6 +202,35 @@ def chromium_or_fail(pytest=None):
 STATUS = "#views .status"  # the page's status line
 
 
+def console_problems(page) -> list[str]:
+    """The errors (and Gradio's "Too many arguments" warnings) the page's console gets, as they come."""
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: problems.append(f"{msg.type}: {msg.text}")
+            if msg.type == "error" or "Too many arguments" in msg.text else None)
+    return problems
+
+
+@contextmanager
+def watched_page(chromium, url, locale="en-US", requests: list | None = None, **context_options):
+    """A page at `url` in a fresh browser context (no cache, no storage), ready to draw; each
+    request it makes goes into `requests` when given. On leaving, the context is closed, and no
+    error and no dialog may have reached the page."""
+    context = chromium.new_context(**{"locale": locale, "viewport": {"width": 1400, "height": 1000}, **context_options})
+    if requests is not None:
+        context.on("request", lambda request: requests.append(request))
+    page = context.new_page()
+    problems = console_problems(page)
+    page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}") or dialog.dismiss())
+    page.goto(url)
+    page.wait_for_selector("#canvas canvas")
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not problems, f"errors in the browser console: {problems}"
+
+
 def wait_for_answer(page, text):
     """Until the status says `text` and the views have not been redrawn for 400 ms (the last
     answer, not one sent while drawing, is on the page)."""

@@ -17,15 +17,8 @@ FOUR = [[(0.6, 0.0), (0.05, 0.62), (0.95, 0.62)], [(0.62, 0.3), (0.62, 1.0)]]  #
 
 
 @pytest.fixture(scope="module")
-def page(chromium, app):
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    problems = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.goto(app.url)
-    page.wait_for_selector("#canvas canvas")
-    yield page
-    page.close()
-    assert not problems, problems
+def page(en_page):
+    return en_page  # conftest.py: this module's page
 
 
 def hover_readout(page, title, row, column=0, columns=1):

@@ -13,19 +13,11 @@ import torch
 
 from model import load_model, trace
 from model.preprocess import to_mnist
-from tests.helpers import ROOT, STATUS, draw_on_canvas, running_app, wait_for_answer
+from tests.helpers import ROOT, STATUS, console_problems, draw_on_canvas, running_app, wait_for_answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
 
 SCREENSHOT = ROOT / "tests" / "artifacts" / "page.png"
-
-
-def console_problems(page):
-    problems = []
-    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: problems.append(f"{msg.type}: {msg.text}")
-            if msg.type == "error" or "Too many arguments" in msg.text else None)
-    return problems
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +26,8 @@ def browser(chromium, app):
 
 
 @pytest.fixture(scope="module")
-def page(browser, app):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    problems = console_problems(page)
-    page.goto(app.url)
-    page.wait_for_selector("#canvas canvas")
-    yield page
-    page.close()
-    assert not problems, f"errors in the browser console: {problems}"
+def page(en_page):
+    return en_page  # conftest.py: this module's page
 
 
 def a_seven_is_drawn(page):

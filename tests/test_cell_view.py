@@ -11,8 +11,8 @@ import torch
 
 from model import PRESETS, load_model, trace
 from model.preprocess import to_mnist
-from tests.helpers import ROOT, draw_on_canvas
-from tests.test_browser import console_problems, panel, pick, wait_for_answer
+from tests.helpers import ROOT, draw_on_canvas, wait_for_answer, watched_page
+from tests.test_browser import panel, pick
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
 
@@ -23,18 +23,13 @@ SHOWN = 0.0051  # two decimals, and the last bit of float32 between the page's e
 
 @pytest.fixture(scope="module")
 def page(chromium, app):
-    page = chromium.new_page(viewport={"width": 1400, "height": 1100})
-    problems = console_problems(page)
-    page.goto(app.url)
-    page.wait_for_selector("#canvas canvas")
-    draw_on_canvas(page, digit="7")
-    wait_for_answer(page, "It reads a 7")
-    page.get_by_role("tab", name="The cell at work").click()
-    page.wait_for_selector(FIGURE)
-    ARTIFACTS.mkdir(exist_ok=True)
-    yield page
-    page.close()
-    assert not problems, f"errors in the browser console: {problems}"
+    with watched_page(chromium, app.url, viewport={"width": 1400, "height": 1100}) as page:
+        draw_on_canvas(page, digit="7")
+        wait_for_answer(page, "It reads a 7")
+        page.get_by_role("tab", name="The cell at work").click()
+        page.wait_for_selector(FIGURE)
+        ARTIFACTS.mkdir(exist_ok=True)
+        yield page
 
 
 def traced(page, name="default"):

@@ -11,26 +11,13 @@ import pytest
 import torch
 
 from model import WhatIf, load_model, trace
-from tests.helpers import STATUS, draw_on_canvas, wait_for_answer
-from tests.test_browser import console_problems, panel
+from tests.helpers import STATUS, draw_on_canvas, wait_for_answer, watched_page
+from tests.test_browser import panel
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
 
 BLANK_CANVAS = "(() => { const c = document.querySelector('#canvas canvas');" \
                " return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.every((v) => v === 255); })()"
-
-
-def open_page(chromium, url, **context_options):
-    """A fresh browser context (no cache, no storage) on `url`; -> (context, page, console problems, requests)."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, **context_options)
-    requests = []
-    context.on("request", lambda request: requests.append(request))
-    page = context.new_page()
-    problems = console_problems(page)
-    page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}") or dialog.dismiss())
-    page.goto(url)
-    page.wait_for_selector("#canvas canvas")
-    return context, page, problems, requests
 
 
 def deflated(data: bytes) -> str:
@@ -45,51 +32,42 @@ def requested(requests, origin):
 
 
 def test_link_restores_the_view_and_reads_its_drawing_with_no_request(chromium, app):
-    context, page, problems, _ = open_page(chromium, app.url)
-    draw_on_canvas(page, digit="7")
-    wait_for_answer(page, "It reads a 7")
-    page.focus("#views .panels")
-    for _ in range(8):
-        page.keyboard.press("ArrowUp")  # row 28 -> 20
-    plot = panel(page, "layer 2 |h_t|")
-    box = plot.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 36.5 / 128, box["y"] + box["height"] * 19.5 / 28)  # unit 37, row 20
-    page.get_by_role("tab", name="Gates and memory").click()
-    page.wait_for_function("['row=20', 'unit=2.0.37', 'tab=gates', 'draw='].every((part) => location.hash.includes(part))")
-    link, status, row = page.url, page.inner_text(STATUS), page.inner_text("#views .row-out")
-    unit = page.inner_text("#views .unit-chart .unit-title")
+    with watched_page(chromium, app.url) as page:
+        draw_on_canvas(page, digit="7")
+        wait_for_answer(page, "It reads a 7")
+        page.focus("#views .panels")
+        for _ in range(8):
+            page.keyboard.press("ArrowUp")  # row 28 -> 20
+        box = panel(page, "layer 2 |h_t|").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 36.5 / 128, box["y"] + box["height"] * 19.5 / 28)  # unit 37, row 20
+        page.get_by_role("tab", name="Gates and memory").click()
+        page.wait_for_function("['row=20', 'unit=2.0.37', 'tab=gates', 'draw='].every((part) => location.hash.includes(part))")
+        link, status, row = page.url, page.inner_text(STATUS), page.inner_text("#views .row-out")
+        unit = page.inner_text("#views .unit-chart .unit-title")
     assert row.startswith("row 20") and unit.startswith("Unit 37 of layer 2")
     assert "lang=en" in link and len(link) < 600, link
-    context.close()
 
-    # The page alone, for what its load asks of the server.
-    context, page, more, plain = open_page(chromium, app.url)
-    page.wait_for_timeout(1500)
-    context.close()
-    problems += more
-
-    context, page, more, asked = open_page(chromium, link)
-    wait_for_answer(page, "It reads a 7")
-    assert page.inner_text(STATUS) == status
-    assert page.inner_text("#views .row-out") == row
-    assert page.get_attribute("#views [role=tab][data-view=gates]", "aria-selected") == "true"
-    assert page.inner_text("#views .unit-chart .unit-title") == unit
-    assert page.is_visible("#canvas .restored") and not page.evaluate(BLANK_CANVAS)  # the drawing, enlarged
-    # Nothing was asked for the reading: the same requests as the page alone (its files, the default
-    # model's weights), no POST, and the drawing in none of them.
-    origin = app.url.rstrip("/")
-    print("LINK", link, requested(asked, origin), [(r.method, r.url[:80]) for r in asked if not r.url.startswith(origin)])
-    assert requested(asked, origin) == requested(plain, origin)
-    draw = link.split("draw=", 1)[1].split("&", 1)[0]
-    assert not [r.url for r in asked if r.method != "GET" or draw in r.url or draw in (r.post_data or "")]
-
-    # The next stroke starts a new drawing: the restored image is gone.
-    draw_on_canvas(page, digit="1")
-    wait_for_answer(page, "It reads a 1")
-    assert not page.is_visible("#canvas .restored")
-    page.wait_for_function(f"!location.hash.includes({draw!r})")
-    context.close()
-    assert not problems + more, problems + more
+    plain, asked = [], []  # what the page alone asks of the server when it loads; what the link's page asks
+    with watched_page(chromium, app.url, requests=plain) as page:
+        page.wait_for_timeout(1500)
+    with watched_page(chromium, link, requests=asked) as page:
+        wait_for_answer(page, "It reads a 7")
+        assert page.inner_text(STATUS) == status
+        assert page.inner_text("#views .row-out") == row
+        assert page.get_attribute("#views [role=tab][data-view=gates]", "aria-selected") == "true"
+        assert page.inner_text("#views .unit-chart .unit-title") == unit
+        assert page.is_visible("#canvas .restored") and not page.evaluate(BLANK_CANVAS)  # the drawing, enlarged
+        # Nothing was asked for the reading: the same requests as the page alone (its files, the default
+        # model's weights), no POST, and the drawing in none of them.
+        origin = app.url.rstrip("/")
+        assert requested(asked, origin) == requested(plain, origin)
+        draw = link.split("draw=", 1)[1].split("&", 1)[0]
+        assert not [r.url for r in asked if r.method != "GET" or draw in r.url or draw in (r.post_data or "")]
+        # The next stroke starts a new drawing: the restored image is gone.
+        draw_on_canvas(page, digit="1")
+        wait_for_answer(page, "It reads a 1")
+        assert not page.is_visible("#canvas .restored")
+        page.wait_for_function(f"!location.hash.includes({draw!r})")
 
 
 SEVEN_BYTES = bytes(255 if (y == 5 and 6 <= x < 22) or (6 <= y < 24 and x == 21 - y // 2) else 0
@@ -111,77 +89,67 @@ HOSTILE = {
 
 
 def test_link_malformed_or_hostile_gives_a_clear_message_an_empty_canvas_and_no_console_error(chromium, app):
-    context, page, problems, _ = open_page(chromium, app.url)
-    for what, fragment in HOSTILE.items():
-        page.goto("about:blank")
-        page.goto(f"{app.url}#{fragment}")
-        page.wait_for_selector("#views .problem", state="visible", timeout=15_000)
-        message = page.inner_text("#views .problem")
-        assert message.startswith("This link could not be restored: ") and message.endswith("The page starts empty."), what
-        assert "<" not in message and page.locator("#views .problem *").count() == 0, what
-        assert page.evaluate(BLANK_CANVAS), what
-        assert page.inner_text(STATUS).startswith("Draw a digit"), what
-        assert not page.is_visible("#canvas .restored"), what
-    # The page still works, and its address holds its view again.
-    draw_on_canvas(page, digit="7")
-    wait_for_answer(page, "It reads a 7")
-    page.wait_for_function("location.hash.startsWith('#v=1&draw=')")
-    context.close()
-    assert not problems, problems
+    with watched_page(chromium, app.url) as page:
+        for what, fragment in HOSTILE.items():
+            page.goto("about:blank")
+            page.goto(f"{app.url}#{fragment}")
+            page.wait_for_selector("#views .problem", state="visible", timeout=15_000)
+            message = page.inner_text("#views .problem")
+            assert message.startswith("This link could not be restored: ") and message.endswith("The page starts empty."), what
+            assert "<" not in message and page.locator("#views .problem *").count() == 0, what
+            assert page.evaluate(BLANK_CANVAS), what
+            assert page.inner_text(STATUS).startswith("Draw a digit"), what
+            assert not page.is_visible("#canvas .restored"), what
+        # The page still works, and its address holds its view again.
+        draw_on_canvas(page, digit="7")
+        wait_for_answer(page, "It reads a 7")
+        page.wait_for_function("location.hash.startsWith('#v=1&draw=')")
 
 
 def test_link_with_a_unit_its_model_lacks_restores_the_rest_and_says_so(chromium, app):
-    context, page, problems, _ = open_page(chromium, f"{app.url}#v=1&draw={deflated(SEVEN_BYTES)}&row=9&unit=2.0.999")
-    page.wait_for_selector("#views .problem", state="visible", timeout=15_000)
-    assert page.inner_text("#views .problem") == \
-        "This link's unit 2.0.999 is not one of default's; the rest of the view is restored."
-    assert page.inner_text(STATUS).startswith("It reads a 7") and page.inner_text("#views .row-out").startswith("row 9")
-    assert not page.is_visible("#views .unit-chart")
-    page.wait_for_function("!location.hash.includes('unit=')")
-    context.close()
-    assert not problems, problems
+    with watched_page(chromium, f"{app.url}#v=1&draw={deflated(SEVEN_BYTES)}&row=9&unit=2.0.999") as page:
+        page.wait_for_selector("#views .problem", state="visible", timeout=15_000)
+        assert page.inner_text("#views .problem") == \
+            "This link's unit 2.0.999 is not one of default's; the rest of the view is restored."
+        assert page.inner_text(STATUS).startswith("It reads a 7") and page.inner_text("#views .row-out").startswith("row 9")
+        assert not page.is_visible("#views .unit-chart")
+        page.wait_for_function("!location.hash.includes('unit=')")
 
 
 def test_link_restores_a_what_if_as_python_reads_it(chromium, app):
     """A link holding a what-if (memory wiped before row 14, rows 3 and 4 erased) opens with it
     replayed: the status says what changed and the answer is model.trace's with that WhatIf."""
-    context, page, problems, _ = open_page(chromium, f"{app.url}#v=1&draw={deflated(SEVEN_BYTES)}&row=14&erase=3,4&from=14&memory=wipe")
-    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('With rows 3, 4 erased; its memory wiped before row 14')",
-                           timeout=15_000)
-    image = torch.from_numpy(np.frombuffer(SEVEN_BYTES, np.uint8).reshape(28, 28).astype(np.float32) / 255)[None]
-    probs = trace(load_model(), image, WhatIf(erased_rows=(3, 4), from_row=14, memory="wipe")).probs[0]
-    digit = int(probs.argmax())
-    assert f"a {digit} ({round(100 * float(probs.max()))}%)" in page.inner_text(STATUS).replace("an 8", "a 8")
-    assert page.is_disabled("#views [data-whatif=undo]")  # a restored what-if starts a new history
-    page.click("#views [data-whatif=reset]")
-    wait_for_answer(page, "It reads a 7")
-    page.wait_for_function("!location.hash.includes('memory=')")
-    context.close()
-    assert not problems, problems
+    with watched_page(chromium, f"{app.url}#v=1&draw={deflated(SEVEN_BYTES)}&row=14&erase=3,4&from=14&memory=wipe") as page:
+        page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('With rows 3, 4 erased; its memory wiped before row 14')",
+                               timeout=15_000)
+        image = torch.from_numpy(np.frombuffer(SEVEN_BYTES, np.uint8).reshape(28, 28).astype(np.float32) / 255)[None]
+        probs = trace(load_model(), image, WhatIf(erased_rows=(3, 4), from_row=14, memory="wipe")).probs[0]
+        digit = int(probs.argmax())
+        assert f"a {digit} ({round(100 * float(probs.max()))}%)" in page.inner_text(STATUS).replace("an 8", "a 8")
+        assert page.is_disabled("#views [data-whatif=undo]")  # a restored what-if starts a new history
+        page.click("#views [data-whatif=reset]")
+        wait_for_answer(page, "It reads a 7")
+        page.wait_for_function("!location.hash.includes('memory=')")
 
 
 def test_link_in_chinese_says_so_in_chinese(chromium, app):
-    context, page, problems, _ = open_page(chromium, f"{app.url}?lang=zh-CN#v=1&row=99")
-    page.wait_for_selector("#views .problem", state="visible", timeout=15_000)
-    assert page.inner_text("#views .problem").startswith("无法还原这个链接：链接里的行号不在 1 到 28 之间")
-    context.close()
-    assert not problems, problems
+    with watched_page(chromium, f"{app.url}?lang=zh-CN#v=1&row=99") as page:
+        page.wait_for_selector("#views .problem", state="visible", timeout=15_000)
+        assert page.inner_text("#views .problem").startswith("无法还原这个链接：链接里的行号不在 1 到 28 之间")
 
 
 def test_link_copy_puts_the_address_on_the_clipboard_or_shows_it_selected(chromium, app):
-    context, page, problems, _ = open_page(chromium, app.url, permissions=["clipboard-read", "clipboard-write"])
-    draw_on_canvas(page, digit="7")
-    wait_for_answer(page, "It reads a 7")
-    page.click("#views .copy-link")
-    page.wait_for_function("document.querySelector('#views .link-note').innerText.startsWith('Link copied')")
-    copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == page.url and "#v=1&draw=" in copied
-    # Where the page may not write the clipboard, the link is shown, selected.
-    page.evaluate("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
-    page.click("#views .copy-link")
-    page.wait_for_selector("#views .link-text", state="visible")
-    assert page.input_value("#views .link-text") == page.url
-    assert page.evaluate("document.activeElement === document.querySelector('#views .link-text')")
-    assert page.inner_text("#views .link-note").startswith("Copy the selected link")
-    context.close()
-    assert not problems, problems
+    with watched_page(chromium, app.url, permissions=["clipboard-read", "clipboard-write"]) as page:
+        draw_on_canvas(page, digit="7")
+        wait_for_answer(page, "It reads a 7")
+        page.click("#views .copy-link")
+        page.wait_for_function("document.querySelector('#views .link-note').innerText.startsWith('Link copied')")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == page.url and "#v=1&draw=" in copied
+        # Where the page may not write the clipboard, the link is shown, selected.
+        page.evaluate("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+        page.click("#views .copy-link")
+        page.wait_for_selector("#views .link-text", state="visible")
+        assert page.input_value("#views .link-text") == page.url
+        assert page.evaluate("document.activeElement === document.querySelector('#views .link-text')")
+        assert page.inner_text("#views .link-note").startswith("Copy the selected link")

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from demo.strings import TABLES
-from tests.helpers import ROOT, draw_on_canvas
+from tests.helpers import ROOT, draw_on_canvas, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
 
@@ -42,68 +42,51 @@ def every_word_on_the_page(page) -> str:
     return "\n".join(seen)
 
 
-def open_page(chromium, app, locale, query=""):
-    context = chromium.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.goto(app.url + query)
-    page.wait_for_selector("#canvas canvas")
-    return context, page, problems
-
-
 def models_on_the_page(page) -> set[str]:
     return set(page.eval_on_selector_all("#views .model option", "els => els.map(e => e.value)"))
 
 
 def test_a_chinese_browser_gets_a_chinese_page_with_no_english_but_technical_names(chromium, app):
-    context, page, problems = open_page(chromium, app, "zh-CN")
-    assert page.inner_text(STATUS).startswith("在框里写一个数字")
-    draw_on_canvas(page, digit="7")
-    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('识别为 7')", timeout=15_000)
-    text = every_word_on_the_page(page)
-    allowed = TECHNICAL | {word for name in models_on_the_page(page) for word in WORD.findall(name)}  # lstm64, ...
-    english = set(WORD.findall(text)) - allowed
-    assert not english, f"English words on the Chinese page: {sorted(english)}"
-    assert page.evaluate("document.documentElement.lang") == "zh-CN"
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.locator("#views [role=tab][data-view=hidden]").click()
-    page.screenshot(path=str(ARTIFACTS / "page.zh-CN.png"), full_page=True)
-    context.close()
-    assert not problems, problems
+    with watched_page(chromium, app.url, "zh-CN") as page:
+        assert page.inner_text(STATUS).startswith("在框里写一个数字")
+        draw_on_canvas(page, digit="7")
+        page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('识别为 7')", timeout=15_000)
+        text = every_word_on_the_page(page)
+        allowed = TECHNICAL | {word for name in models_on_the_page(page) for word in WORD.findall(name)}  # lstm64, ...
+        english = set(WORD.findall(text)) - allowed
+        assert not english, f"English words on the Chinese page: {sorted(english)}"
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("#views [role=tab][data-view=hidden]").click()
+        page.screenshot(path=str(ARTIFACTS / "page.zh-CN.png"), full_page=True)
 
 
 def test_an_english_browser_gets_no_chinese(chromium, app):
-    context, page, problems = open_page(chromium, app, "en-US")
-    draw_on_canvas(page, digit="7")
-    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('It reads a 7')", timeout=15_000)
-    text = every_word_on_the_page(page).replace(TABLES["zh-CN"]["language.name"], "")  # the switch's 中文
-    assert not CHINESE.findall(text), sorted(set(CHINESE.findall(text)))
-    assert page.evaluate("document.documentElement.lang") == "en"
-    context.close()
-    assert not problems, problems
+    with watched_page(chromium, app.url, "en-US") as page:
+        draw_on_canvas(page, digit="7")
+        page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('It reads a 7')", timeout=15_000)
+        text = every_word_on_the_page(page).replace(TABLES["zh-CN"]["language.name"], "")  # the switch's 中文
+        assert not CHINESE.findall(text), sorted(set(CHINESE.findall(text)))
+        assert page.evaluate("document.documentElement.lang") == "en"
 
 
 def test_the_switch_flips_the_page_at_once_and_the_link_keeps_the_language(chromium, app):
-    context, page, problems = open_page(chromium, app, "en-US")
-    draw_on_canvas(page, digit="7")
-    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('It reads a 7')", timeout=15_000)
-    page.evaluate("window.__notReloaded = true")
-    page.select_option("#header .language", "zh-CN")
-    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('识别为 7')", timeout=5_000)
-    assert page.evaluate("window.__notReloaded") is True
-    assert page.inner_text("#views [data-view=belief]") == TABLES["zh-CN"]["views.tab_belief"]
-    assert page.inner_text("#canvas .clear") == TABLES["zh-CN"]["canvas.clear"]
-    assert page.inner_text("#header h1") == TABLES["zh-CN"]["page.heading"]
-    assert page.title() == TABLES["zh-CN"]["page.title"]
-    assert "lang=zh-CN" in page.url
-    link = page.url
-    page.select_option("#header .language", "en")
-    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('It reads a 7')", timeout=5_000)
-    context.close()
+    with watched_page(chromium, app.url) as page:
+        draw_on_canvas(page, digit="7")
+        page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('It reads a 7')", timeout=15_000)
+        page.evaluate("window.__notReloaded = true")
+        page.select_option("#header .language", "zh-CN")
+        page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('识别为 7')", timeout=5_000)
+        assert page.evaluate("window.__notReloaded") is True
+        assert page.inner_text("#views [data-view=belief]") == TABLES["zh-CN"]["views.tab_belief"]
+        assert page.inner_text("#canvas .clear") == TABLES["zh-CN"]["canvas.clear"]
+        assert page.inner_text("#header h1") == TABLES["zh-CN"]["page.heading"]
+        assert page.title() == TABLES["zh-CN"]["page.title"]
+        assert "lang=zh-CN" in page.url
+        link = page.url
+        page.select_option("#header .language", "en")
+        page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('It reads a 7')", timeout=5_000)
     # The link with ?lang=zh-CN opens in Chinese in an English browser (with its drawing: the state link).
-    context, page, more = open_page(chromium, app, "en-US", "?" + link.split("?", 1)[1])
-    page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('识别为 7')", timeout=15_000)
-    assert page.input_value("#header .language") == "zh-CN"
-    context.close()
-    assert not problems + more, problems + more
+    with watched_page(chromium, app.url + "?" + link.split("?", 1)[1]) as page:
+        page.wait_for_function(f"document.querySelector('{STATUS}').innerText.startsWith('识别为 7')", timeout=15_000)
+        assert page.input_value("#header .language") == "zh-CN"

@@ -13,15 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's m
 
 
 @pytest.fixture(scope="module")
-def page(chromium, app):
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    problems = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.goto(app.url)
-    page.wait_for_selector("#canvas canvas")
-    yield page
-    page.close()
-    assert not problems, problems
+def page(en_page):
+    return en_page  # conftest.py: this module's page
 
 
 def pythons_reading(page) -> tuple[int, int | None]:

@@ -8,8 +8,7 @@ import struct
 import pytest
 from PIL import Image
 
-from tests.helpers import draw_on_canvas
-from tests.test_browser import console_problems, wait_for_answer
+from tests.helpers import draw_on_canvas, wait_for_answer, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
 
@@ -46,26 +45,20 @@ def download(page, button, timeout=60_000) -> bytes:
 
 
 def test_slides_gif_has_28_frames_and_the_strip_four_slides(chromium, app):
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    problems = console_problems(page)
-    page.goto(app.url)
-    page.wait_for_selector("#canvas canvas")
-    draw_on_canvas(page, digit="7")
-    wait_for_answer(page, "It reads a 7")
-    view = Image.open(io.BytesIO(download(page, ".download")))
+    with watched_page(chromium, app.url) as page:
+        draw_on_canvas(page, digit="7")
+        wait_for_answer(page, "It reads a 7")
+        view = Image.open(io.BytesIO(download(page, ".download")))
 
-    gif = download(page, ".download-gif")
-    width, height, images, delays = gif_blocks(gif)
-    assert images == 28 and delays == [15] * 27 + [150]
-    assert (width, height) == (view.width, view.height + 22)  # the view under its line of text
-    decoded = Image.open(io.BytesIO(gif))
-    assert decoded.format == "GIF" and decoded.n_frames == 28
-    decoded.seek(27)
-    decoded.load()
-    assert page.inner_text("#views .download-gif") == "Download GIF (28 rows)"  # the button is back
+        gif = download(page, ".download-gif")
+        width, height, images, delays = gif_blocks(gif)
+        assert images == 28 and delays == [15] * 27 + [150]
+        assert (width, height) == (view.width, view.height + 22)  # the view under its line of text
+        decoded = Image.open(io.BytesIO(gif))
+        assert decoded.format == "GIF" and decoded.n_frames == 28
+        decoded.seek(27)
+        decoded.load()
+        assert page.inner_text("#views .download-gif") == "Download GIF (28 rows)"  # the button is back
 
-    strip = Image.open(io.BytesIO(download(page, ".download-strip")))
-    assert strip.format == "PNG" and strip.size == (width, 4 * height)
-    context.close()
-    assert not problems, problems
+        strip = Image.open(io.BytesIO(download(page, ".download-strip")))
+        assert strip.format == "PNG" and strip.size == (width, 4 * height)

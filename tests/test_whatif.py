@@ -15,17 +15,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's m
 
 
 @pytest.fixture(scope="module")
-def page(chromium, app):
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    problems = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.goto(app.url)
-    page.wait_for_selector("#canvas canvas")
-    draw_on_canvas(page, digit="7")
-    wait_for_answer(page, "It reads a 7")
-    yield page
-    page.close()
-    assert not problems, problems
+def page(en_page):
+    """This module's page (conftest.py), a 7 drawn on it."""
+    draw_on_canvas(en_page, digit="7")
+    wait_for_answer(en_page, "It reads a 7")
+    return en_page
 
 
 def python_answer(page, what_if: WhatIf) -> tuple[int, int]:
