@@ -38,8 +38,8 @@ node:
 
 # Lint (ruff, configured in pyproject.toml), then every test, on TEST_PROCESSES pytest processes
 # (pytest-xdist; most tests wait on a server, a browser or a training run, so two share two cores
-# well: 619 s -> 448 s here). `make test-fast` is the inner loop: every test not marked slow (no
-# server, browser or training run), and the JavaScript tests.
+# well: see docs/benchmarks.md). `make test-fast` is the inner loop: every test not marked slow
+# (no server, browser or training run), and the JavaScript tests.
 TEST_PROCESSES = 2
 test: $(VENV)/.installed browser balancer node fonts lint
 	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist worksteal tests
