@@ -143,13 +143,12 @@ function wireSlides() {
   // keeps the page answering.
   async function making(button, make) {
     if (!(state.data && state.data.main) || button.disabled) return;
-    const label = button.textContent;
     button.disabled = true;
     try {
       await make((row) => { button.textContent = say("views.slides_making", {row}); return new Promise((go) => setTimeout(go)); });
     } finally {
       button.disabled = false;
-      button.textContent = label;
+      button.textContent = say(button.dataset.say);  // in the page's language now, which may have changed
     }
   }
 

@@ -6,7 +6,7 @@ const ROWS = 28;
 const state = {data: null, cursor: ROWS, hoverRow: null, order: "index", signed: false, tab: "hidden",
                unit: null, panels: [], model: null, other: "", pixels: null, image: null,  // image: a link's 28x28
                whatIf: null, stopAt: null, erasing: false, undo: [],  // the what-if's (views_whatif.js)
-               quiz: null};  // views_quiz.js
+               quiz: null, quizScore: null};  // views_quiz.js
 
 // (layer, direction, row, unit) -> the rows x units slice of one layer and direction.
 function slice(array, layer, direction) {
@@ -94,6 +94,7 @@ function readout(p, row, column) {
 function pickedUnit(data) {
   if (!state.unit || !data || !data.main) return null;
   const other = state.unit.model && data.other && state.unit.model === data.other.model.name;
+  if (state.unit.model && !other && state.unit.model !== data.main.model.name) return null;  // its model is gone
   const r = other ? data.other : data.main, {layer, direction, unit} = state.unit;
   const fits = layer < r.model.layers && direction < r.model.directions && unit < r.model.units;
   return fits ? {r, pick: state.unit} : null;

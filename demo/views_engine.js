@@ -55,7 +55,8 @@ worker.onmessage = ({data}) => {
     state.attribution = null;  // this drawing's comes next (views_attribution.js)
     // With a what-if the views show the changed reading, and the original beside it (views_whatif.js).
     const main = data.changed || data.main, original = data.changed || state.stopAt ? data.main : null;
-    update(data.main ? {...data, main, original, status: whatIfStatus(data.changed, data.main) || data.main.status} : null);
+    const status = (!data.refused && whatIfStatus(data.changed, data.main)) || (data.main && data.main.status);
+    update(data.main ? {...data, main, original, status} : null);
     if (data.refused) problem(say("whatif.refused", {message: data.refused}));
     window.__engineMs = data.ms;  // the worker's time for this reading (benchmarks)
   } else if (data.type === "attribution") {
@@ -66,12 +67,18 @@ worker.onmessage = ({data}) => {
     problem(say("views.engine_failed", {message: data.message}));
   } else if (data.type === "failed" && (data.id !== undefined || [state.model, state.other].includes(data.name))) {
     problem(say("views.model_failed", {model: data.name, message: data.message}));
+    const before = [state.model, state.other];
     if (data.name === state.model) state.model = shown;
     if (data.name === state.other) state.other = "";
     $(".model").value = state.model;
     $(".other").value = state.other;
     about();
-    if (data.id !== undefined) { reading = false; ask(); }  // read again with the models at hand
+    if (data.id !== undefined) {
+      reading = false;
+      // Read again with the models at hand, unless nothing changed (the model shown is the one that
+      // failed: asking again would fetch it again at once, in a loop).
+      if (state.model !== before[0] || state.other !== before[1]) ask();
+    }
   }
   read();
 };

@@ -8,8 +8,19 @@ const ROW_WITHIN = 2, ROW_NEAR = 5;  // rows off that still score a point, half 
 
 for (let digit = 0; digit < 10; digit++) $(".quiz-digit").add(new Option(String(digit), String(digit)));
 
+// Data also: state.quizScore = {key, values} of the score shown (said again in a new language).
+let reveals = 0;  // a reveal shows its answer only if it is still the latest when its rows have played
+
 function setQuiz(mode) {
+  const was = state.quiz;
+  reveals++;
+  if (playing && mode !== "revealed") play();  // a reveal under way is over
+  if (mode === "asking" && was === null && (state.whatIf || state.stopAt)) {  // the quiz reads the drawing as drawn
+    resetWhatIf();
+    ask();
+  }
   state.quiz = mode;
+  state.quizScore = null;
   if (mode === "asking" && ["belief", "compare"].includes(state.tab)) { state.tab = "hidden"; renderView(); }
   renderQuiz();
 }
@@ -17,8 +28,8 @@ function setQuiz(mode) {
 function quizScore(r, guess, guessRow) {
   const off = r.decision_row === null ? Infinity : Math.abs(r.decision_row - guessRow);
   const points = (guess === r.label ? 1 : 0) + (off <= ROW_WITHIN ? 1 : off <= ROW_NEAR ? 0.5 : 0);
-  return say(r.decision_row === null ? "quiz.score_never" : "quiz.score",
-             {guess, guess_row: guessRow, digit: r.label, row: r.decision_row, points});
+  return {key: r.decision_row === null ? "quiz.score_never" : "quiz.score",
+          values: {guess, guess_row: guessRow, digit: r.label, row: r.decision_row, points}};
 }
 
 function reveal() {
@@ -27,9 +38,13 @@ function reveal() {
   const guess = Number($(".quiz-digit").value), guessRow = Math.min(ROWS, Math.max(1, Math.round(Number($(".quiz-row").value)) || 1));
   $(".quiz-row").value = guessRow;
   const score = quizScore(r, guess, guessRow);
-  play(() => {  // the rows first, then the answer
+  if (playing) play();  // stop a Play under way: the reveal plays from row 1
+  const mine = ++reveals;
+  play(() => {  // the rows first, then the answer, if nothing came since (a new drawing, the quiz ended)
+    if (mine !== reveals || state.quiz !== "asking") return;
     setQuiz("revealed");
-    $(".quiz-score").textContent = score;
+    state.quizScore = score;
+    renderQuiz();
   });
 }
 
@@ -42,9 +57,13 @@ function renderQuiz() {
   $(".quiz-toggle").textContent = say(on ? "quiz.stop" : "quiz.start");
   $(".quiz-toggle").setAttribute("aria-pressed", on);
   $(".quiz-reveal").disabled = !(state.data && state.data.main) || !asking;
-  if (asking) $(".quiz-score").textContent = "";
+  $(".quiz-score").textContent = state.quizScore ? say(state.quizScore.key, state.quizScore.values) : "";
+  for (const slides of [".download-gif", ".download-strip"]) $(slides).disabled = asking;  // they show the answer
 }
 
 $(".quiz-toggle").addEventListener("click", () => setQuiz(state.quiz ? null : "asking"));
 $(".quiz-reveal").addEventListener("click", reveal);
-window.addEventListener("drawing", (event) => { if (state.quiz === "revealed" && !event.detail) setQuiz("asking"); });
+window.addEventListener("drawing", (event) => {
+  if (state.quiz === "revealed" && !event.detail) setQuiz("asking");
+  else if (state.quiz === "asking") { reveals++; if (playing) play(); }  // a new drawing while revealing: no reveal
+});

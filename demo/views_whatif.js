@@ -15,9 +15,17 @@ function silenceTarget(r) {
   return picked && picked.r.model.name === r.model.name ? picked.pick : {layer: r.model.layers - 1, direction: 0, unit: 0};
 }
 
+// No what-if at all: after Reset all, another model, Clear, or when the quiz starts.
+function resetWhatIf() {
+  Object.assign(state, {whatIf: null, stopAt: null, erasing: false, undo: []});
+  problem("");  // a refusal of the old what-if no longer applies
+}
+
 function change(next) {
   state.undo.push({whatIf: state.whatIf, stopAt: state.stopAt});
   Object.assign(state, next);
+  const w = state.whatIf;
+  if (w && !w.erased_rows.length && !w.memory && !w.silenced) state.whatIf = null;  // the last erased row brought back
   if (state.stopAt) setCursor(state.stopAt);
   ask();  // views_engine.js: read again with the what-if
 }
@@ -28,9 +36,10 @@ function act(kind) {
   if (kind === "undo") {
     if (!state.undo.length) return;
     Object.assign(state, state.undo.pop());
+    problem("");
     ask();
   } else if (kind === "reset") {
-    Object.assign(state, {whatIf: null, stopAt: null, erasing: false, undo: []});
+    resetWhatIf();
     ask();
   } else if (kind === "erase") {
     state.erasing = !state.erasing;
@@ -66,11 +75,11 @@ for (const area of [$(".panels"), $(".summary")]) {
   area.addEventListener("pointermove", (event) => { if (state.erasing && event.buttons) eraseAt(event); }, true);
 }
 element.querySelectorAll("[data-whatif]").forEach((button) => button.addEventListener("click", () => act(button.dataset.whatif)));
-// Another model: a new start (a unit or a gate of the old one may not exist in it). This runs
-// before views_engine.js's listener, which reads the drawing again.
-$(".model").addEventListener("change", () => {
-  Object.assign(state, {whatIf: null, stopAt: null, undo: []});
-});
+// Another model: a new start (a unit or a gate of the old one may not exist in it). These run
+// before views_engine.js's listeners, which read the drawing again.
+$(".model").addEventListener("change", resetWhatIf);
+// Clear: the next drawing starts with no what-if (this runs before views_engine.js reads it).
+window.addEventListener("drawing", (event) => { if (!event.detail) resetWhatIf(); });
 
 // The what-if's phrases: each change, then the sentence with the new answer and the original one.
 function changesInWords(r) {

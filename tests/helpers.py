@@ -246,6 +246,7 @@ def draw_on_canvas(page, selector="#canvas canvas", digit="7", steps=6):
 def draw_strokes(page, strokes, selector="#canvas canvas", steps=6):
     """Draw pen strokes given in a unit box (x right, y down) with the mouse, one press each,
     in the middle 60% of the canvas; returns when the mouse is released after the last one."""
+    page.locator(selector).scroll_into_view_if_needed()  # a test may have scrolled the page to a view
     box = page.locator(selector).bounding_box()
     for stroke in strokes:
         pts = [(box["x"] + box["width"] * (0.2 + 0.6 * (0.15 + 0.7 * x)),

@@ -33,8 +33,10 @@ def visible_text(page) -> str:
 
 def test_quiz_hides_the_answer_then_reveals_and_scores_the_guess(page):
     assert not page.is_visible("#views .quiz")  # no quiz until it is asked for
-    page.click("#views .quiz-toggle")
     draw_on_canvas(page, digit="7")
+    page.click("#views [data-whatif=wipe]")  # a what-if on: the quiz must read the drawing as drawn
+    page.wait_for_function("document.querySelector('#views .status').innerText.startsWith('With ')", timeout=10_000)
+    page.click("#views .quiz-toggle")
     page.wait_for_function("document.querySelector('#views .quiz-reveal').disabled === false", timeout=15_000)
     page.wait_for_function("performance.now() - window.__viewsDrawnAt > 400", timeout=15_000)  # the last reading
     label, row = pythons_reading(page)

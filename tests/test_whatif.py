@@ -97,3 +97,22 @@ def test_whatif_stop_reading_gives_the_belief_at_that_row(page):
     assert said(status) == (int(probs.argmax()), round(100 * float(probs.max())))
     assert page.input_value("#views .row") == "12"
     status_after(page, lambda: page.click("#views [data-whatif=reset]"))
+
+
+def test_whatif_bringing_back_the_last_erased_row_or_clearing_leaves_no_what_if(page):
+    original = page.inner_text(STATUS)
+    page.click("#views [data-whatif=erase]")
+    page.locator("#views .plot").first.scroll_into_view_if_needed()
+    plot = page.locator("#views .plot").first.bounding_box()
+    at = (plot["x"] + plot["width"] / 2, plot["y"] + plot["height"] * 4.5 / 28)  # row 5
+    status_after(page, lambda: page.mouse.click(*at))
+    assert "row" in page.inner_text(STATUS) and "erased" in page.inner_text(STATUS)
+    assert status_after(page, lambda: page.mouse.click(*at)) == original  # row 5 back: nothing changed any more
+    assert page.is_disabled("#views [data-whatif=reset]")
+    page.click("#views [data-whatif=erase]")
+    set_cursor(page, 10)
+    status_after(page, lambda: page.click("#views [data-whatif=stop]"))
+    page.click("#canvas .clear")
+    draw_on_canvas(page, digit="7")
+    wait_for_answer(page, "It reads a 7")  # Clear ended the what-if: the new drawing is read as drawn
+    assert page.is_disabled("#views [data-whatif=reset]")

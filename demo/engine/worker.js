@@ -104,7 +104,8 @@ self.onmessage = ({data}) => {
     newest = data.id;
     queue = queue.then(() => read(data)).then(({answer, attribution}) => {
       self.postMessage(answer);
-      return attribution && answer.type === "read" ? attribute(attribution) : null;
+      // An attribution that fails says nothing: the reading is on the page, the next reads go on.
+      return attribution && answer.type === "read" ? attribute(attribution).catch(() => {}) : null;
     }).catch((error) => self.postMessage({type: "failed", id: data.id, message: error.message}));  // the next reads go on
   }
 };
