@@ -45,6 +45,15 @@ def said(status) -> tuple[int, int]:
     return int(digit), int(percent)
 
 
+def first_plot(page) -> dict:
+    """The box of the belief view's input panel, on screen, once which rows and pixels mattered
+    have come (their arrival redraws the view)."""
+    page.wait_for_function("document.querySelectorAll('#views .panel').length === 5 && window.__attributionShownAt"
+                           " && window.__attributionShownAt.patches > window.__viewsDrawnAt", timeout=10_000)
+    page.locator("#views .plot").first.scroll_into_view_if_needed()
+    return page.locator("#views .plot").first.bounding_box()
+
+
 def test_whatif_wiping_the_memory_answers_as_python_and_undo_brings_it_back(page):
     original = page.inner_text(STATUS)
     set_cursor(page, 14)
@@ -66,10 +75,7 @@ def test_whatif_forgetting_or_keeping_everything_answers_as_python(page, memory,
 def test_whatif_erasing_rows_by_dragging_and_silencing_a_unit(page):
     page.click("#views [role=tab][data-view=belief]")
     page.click("#views [data-whatif=erase]")
-    # Laid out: which rows and pixels mattered have come (their arrival redraws the view).
-    page.wait_for_function("document.querySelectorAll('#views .panel').length === 5", timeout=10_000)
-    page.locator("#views .plot").first.scroll_into_view_if_needed()
-    plot = page.locator("#views .plot").first.bounding_box()
+    plot = first_plot(page)
     x = plot["x"] + plot["width"] / 2
     page.mouse.move(x, plot["y"] + plot["height"] * 2.5 / 28)  # row 3
     page.mouse.down()
@@ -101,9 +107,9 @@ def test_whatif_stop_reading_gives_the_belief_at_that_row(page):
 
 def test_whatif_bringing_back_the_last_erased_row_or_clearing_leaves_no_what_if(page):
     original = page.inner_text(STATUS)
+    page.click("#views [role=tab][data-view=belief]")
     page.click("#views [data-whatif=erase]")
-    page.locator("#views .plot").first.scroll_into_view_if_needed()
-    plot = page.locator("#views .plot").first.bounding_box()
+    plot = first_plot(page)
     at = (plot["x"] + plot["width"] / 2, plot["y"] + plot["height"] * 4.5 / 28)  # row 5
     status_after(page, lambda: page.mouse.click(*at))
     assert "row" in page.inner_text(STATUS) and "erased" in page.inner_text(STATUS)
