@@ -130,6 +130,7 @@ def test_tabs_model_selector_and_comparison(page):
     assert titles[1:] == ["memory tanh(c_t)", "input gate", "forget gate", "candidate", "output gate"]
     page.get_by_role("tab", name="Belief by row").click()
     # With which rows and pixels mattered once the worker has them (tests/test_attribution.py).
+    page.wait_for_function("document.querySelectorAll('#views .panel').length === 5", timeout=10_000)
     assert page.locator("#views .panel figcaption").all_inner_texts()[1:] == [
         "P(digit) after row t", "P(7) by row", "rows that mattered", "pixels that mattered"]
     pick(page, ".model", "bilstm64")
