@@ -2,22 +2,22 @@
 // sentence naming the rows that decided the answer, and in the belief view a strip beside the
 // rows and an overlay of the 28x28, each the drop of P(answer) when that row or patch is blanked
 // (red: the ink there supports the answer; blue: the answer is surer without it).
-// Data: state.attribution = {rows: Float32Array(28), patches: Float32Array(784) or null, label}
+// Data: state.attribution = {rows: Float32Array(28), patches: Float32Array(784) or null, patch (its
+// side in pixels), label}
 // for the reading shown, or null while it is being computed.
 const DECIDES = 0.05;  // a drop of P(answer) this large names a row in the sentence
-const ATTRIBUTION_PATCH_SIDE = 4;  // attribution.js's ATTRIBUTION_PATCH
 
-function showAttribution({rows, patches}) {
-  const r = state.data && (state.data.original || state.data.main);
+function showAttribution({rows, patches, patch}) {
+  const r = asDrawn(state.data);
   if (!r) return;
-  state.attribution = {rows, patches, label: r.label};
+  state.attribution = {rows, patches, patch, label: r.label};
   window.__attributionShownAt = {...window.__attributionShownAt, [patches ? "patches" : "rows"]: performance.now()};  // benchmarks
   renderAttribution();
   if (state.tab === "belief") renderView();
 }
 
 function renderAttribution() {
-  const a = state.attribution, box = $(".mattered"), r = state.data && (state.data.original || state.data.main);
+  const a = state.attribution, box = $(".mattered"), r = asDrawn(state.data);
   if (!a || !r) { box.textContent = ""; return; }
   const pct = (p) => `${Math.round(100 * p)}%`, before = r.confidence;
   const order = [...a.rows.keys()].sort((x, y) => a.rows[y] - a.rows[x]);
@@ -40,7 +40,7 @@ function attributionPanels() {
   if (a.patches) {
     const p = largest(a.patches);
     panels.push({...shared, title: say("mattered.pixels_title"), values: a.patches, columns: 28, lo: -p, hi: p,
-                 label: (c) => say("mattered.patch", {size: ATTRIBUTION_PATCH_SIDE, column: c + 1})});
+                 label: (c) => say("mattered.patch", {size: a.patch, column: c + 1})});
   }
   return panels;
 }

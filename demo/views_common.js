@@ -88,6 +88,11 @@ function readout(p, row, column) {
              {panel: p.title, row: row + 1, column: p.colours === "bars" ? "" : p.label(index), name: p.name, value: fmt(value)});
 }
 
+// The main model's reading as drawn: the original when a what-if changed it (views_whatif.js), or null.
+function asDrawn(data) {
+  return data ? data.original || data.main : null;
+}
+
 // The unit picked by a click (state.unit) and the reading it belongs to (the compared model's
 // when it was picked there), or null when none is picked or the pick does not fit that model
 // (another model was chosen since).

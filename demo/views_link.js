@@ -160,7 +160,7 @@ function wireLink() {
   const defaults = {models: names, tabs: Object.keys(VIEWS), model: engine.default};
 
   function currentView() {
-    const data = state.data, r = data && (data.original || data.main);  // as drawn, not as a what-if erased it
+    const r = asDrawn(state.data);  // as drawn, not as a what-if erased it
     return {image: r ? r.input.values : state.image, model: state.model, compare: state.other, row: state.cursor,
             unit: state.unit, tab: state.tab, whatIf: state.whatIf, stopAt: state.stopAt};  // a restored image waiting: state.image
   }

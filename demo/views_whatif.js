@@ -31,7 +31,7 @@ function change(next) {
 }
 
 function act(kind) {
-  const r = state.data && (state.data.original || state.data.main), row = state.cursor;
+  const r = asDrawn(state.data), row = state.cursor;
   const current = state.whatIf || NO_WHAT_IF;
   if (kind === "undo") {
     if (!state.undo.length) return;
@@ -108,7 +108,7 @@ function whatIfStatus(changed, original) {
 }
 
 function renderWhatIf() {
-  const r = state.data && (state.data.original || state.data.main), cell = r ? r.model.cell : null;
+  const r = asDrawn(state.data), cell = r ? r.model.cell : null;
   const target = r ? silenceTarget(r) : {layer: 0, unit: 0};
   const silence = element.querySelector("[data-whatif=silence]");
   silence.textContent = say("whatif.silence", {unit: target.unit + 1, layer: target.layer + 1});

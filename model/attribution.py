@@ -20,29 +20,33 @@ def _answer_probabilities(model: RowClassifier, images: torch.Tensor, answer: in
     return trace(model, images).probs[:, answer].numpy()
 
 
-@torch.no_grad()
-def row_importance(model: RowClassifier, image: np.ndarray, answer: int | None = None) -> np.ndarray:
-    """(28,): P(answer) minus P(answer) with row t blanked; `answer` defaults to the model's own."""
+def _as_read(model: RowClassifier, image: np.ndarray, answer: int | None) -> tuple[torch.Tensor, float, int]:
+    """The image as a batch of one, P(answer) as drawn, and the answer (default: the model's own)."""
     drawn = torch.from_numpy(np.asarray(image, np.float32))[None]
     probs = trace(model, drawn).probs[0].numpy()
     answer = int(probs.argmax()) if answer is None else answer
+    return drawn, float(probs[answer]), answer
+
+
+@torch.no_grad()
+def row_importance(model: RowClassifier, image: np.ndarray, answer: int | None = None) -> np.ndarray:
+    """(28,): P(answer) minus P(answer) with row t blanked; `answer` defaults to the model's own."""
+    drawn, base, answer = _as_read(model, image, answer)
     blanked = drawn.repeat(ROWS, 1, 1)
     for row in range(ROWS):
         blanked[row, row] = 0
-    return probs[answer] - _answer_probabilities(model, blanked, answer)
+    return base - _answer_probabilities(model, blanked, answer)
 
 
 @torch.no_grad()
 def patch_importance(model: RowClassifier, image: np.ndarray, answer: int | None = None) -> np.ndarray:
     """(28, 28): for each pixel, P(answer) minus P(answer) with its PATCH x PATCH patch blanked."""
-    drawn = torch.from_numpy(np.asarray(image, np.float32))[None]
-    probs = trace(model, drawn).probs[0].numpy()
-    answer = int(probs.argmax()) if answer is None else answer
+    drawn, base, answer = _as_read(model, image, answer)
     patches = [(top, left) for top in range(0, ROWS, PATCH) for left in range(0, ROWS, PATCH)]
     blanked = drawn.repeat(len(patches), 1, 1)
     for n, (top, left) in enumerate(patches):
         blanked[n, top:top + PATCH, left:left + PATCH] = 0
-    drops = probs[answer] - _answer_probabilities(model, blanked, answer)
+    drops = base - _answer_probabilities(model, blanked, answer)
     per_pixel = np.zeros((ROWS, ROWS), np.float32)
     for drop, (top, left) in zip(drops, patches):
         per_pixel[top:top + PATCH, left:left + PATCH] = drop

@@ -7,7 +7,7 @@
 //   row_importance and patch_importance -> importance, which makes the same readings one at a
 //   time as a generator, so that the worker can stop between two readings when a newer drawing
 //   arrives (the pen never waits for an attribution). It yields null after each reading, then
-//   {rows, patches: null} once the 28 rows are done, then {rows, patches} at the end.
+//   {rows, patches: null, patch} once the 28 rows are done, then {rows, patches, patch} at the end.
 // Data: rows, Float32Array(28), row t's drop; patches, Float32Array(784), row-major 28x28, each
 // pixel holding its PATCH x PATCH patch's drop. It needs cells.js's trace (self.cells in the worker).
 
@@ -33,7 +33,7 @@ function* importance(model, image, answer) {
     rows[row] = base - answerProbability(model, blanked(image, row, 1, 0, SIDE), answer);
     yield null;
   }
-  yield {rows, patches: null};
+  yield {rows, patches: null, patch: ATTRIBUTION_PATCH};
   const patches = new Float32Array(SIDE * SIDE);
   for (let top = 0; top < SIDE; top += ATTRIBUTION_PATCH) {
     for (let left = 0; left < SIDE; left += ATTRIBUTION_PATCH) {
@@ -42,7 +42,7 @@ function* importance(model, image, answer) {
       yield null;
     }
   }
-  yield {rows, patches};
+  yield {rows, patches, patch: ATTRIBUTION_PATCH};
 }
 
 if (typeof module === "object" && module.exports) module.exports = {importance, ATTRIBUTION_PATCH}; else self.attribution = {importance};

@@ -29,7 +29,7 @@
 //                                                    only when a read asked for it
 //   {type: "failed", id, message}                   the engine failed on a read (a bug: no name)
 //   {type: "loaded", name}
-//   {type: "attribution", id, rows, patches, ms}    after a read: attribution.js's drops for the main
+//   {type: "attribution", id, rows, patches, patch, ms}    after a read: attribution.js's drops for the main
 //                                                    model's answer, rows first (patches null), then
 //                                                    both; never for a read a newer one replaced
 const {toMnist} = self.preprocess, {readWeights, trace, erasedRows} = self.cells, {reading} = self.reading;
