@@ -238,6 +238,13 @@ def wait_for_answer(page, text):
     page.wait_for_function("performance.now() - window.__viewsDrawnAt > 400", timeout=15_000)
 
 
+def wait_for_attributions(page):
+    """Until which rows and pixels mattered have come for the views on the page: their sentence
+    above the tabs (and the belief view's redraw) no longer moves the panels under the mouse."""
+    page.wait_for_function("window.__attributionShownAt && window.__attributionShownAt.patches > window.__viewsDrawnAt",
+                           timeout=10_000)
+
+
 def draw_on_canvas(page, selector="#canvas canvas", digit="7", steps=6):
     """Draw `digit` with the mouse on the page's canvas; returns when the mouse is released."""
     draw_strokes(page, STROKES[digit], selector, steps)

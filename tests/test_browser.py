@@ -13,7 +13,15 @@ import torch
 
 from model import load_model, trace
 from model.preprocess import to_mnist
-from tests.helpers import ROOT, STATUS, console_problems, draw_on_canvas, running_app, wait_for_answer
+from tests.helpers import (
+    ROOT,
+    STATUS,
+    console_problems,
+    draw_on_canvas,
+    running_app,
+    wait_for_answer,
+    wait_for_attributions,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
 
@@ -37,6 +45,7 @@ def a_seven_is_drawn(page):
         page.click("#canvas .clear")
         draw_on_canvas(page, digit="7")
         wait_for_answer(page, "It reads a 7")
+    wait_for_attributions(page)  # the sentence they bring may move the panels
 
 
 def panel(page, title_start):
@@ -106,8 +115,9 @@ def test_row_cursor_moves_with_arrow_keys_and_play(page):
 def test_clicking_a_unit_shows_its_values_over_the_rows(page):
     a_seven_is_drawn(page)
     plot = panel(page, "layer 2 |h_t|")
+    plot.scroll_into_view_if_needed()
     box = plot.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 36.5 / 128, box["y"] + box["height"] * 0.5)
+    page.mouse.click(box["x"] + box["width"] * 36.5 / 128, box["y"] + box["height"] * 14.5 / 28)
     chart = page.locator("#views .unit-chart")
     chart.wait_for(state="visible")
     assert chart.locator(".unit-title").inner_text().startswith("Unit 37 of layer 2:")

@@ -9,7 +9,7 @@ import torch
 
 from model import WhatIf, load_model, trace
 from model.preprocess import to_mnist
-from tests.helpers import STATUS, draw_on_canvas, wait_for_answer
+from tests.helpers import STATUS, draw_on_canvas, wait_for_answer, wait_for_attributions
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
 
@@ -48,8 +48,8 @@ def said(status) -> tuple[int, int]:
 def first_plot(page) -> dict:
     """The box of the belief view's input panel, on screen, once which rows and pixels mattered
     have come (their arrival redraws the view)."""
-    page.wait_for_function("document.querySelectorAll('#views .panel').length === 5 && window.__attributionShownAt"
-                           " && window.__attributionShownAt.patches > window.__viewsDrawnAt", timeout=10_000)
+    page.wait_for_function("document.querySelectorAll('#views .panel').length === 5", timeout=10_000)
+    wait_for_attributions(page)
     page.locator("#views .plot").first.scroll_into_view_if_needed()
     return page.locator("#views .plot").first.bounding_box()
 
