@@ -11,10 +11,11 @@ The same function (model.calibration.pen_digit_report) writes these figures into
 at the end of train.py; this script only prints.
 
     .venv/bin/python -m benchmarks.pen_digits [--weights PATH] [--seed 0] [--limit N] [--calibrate] [--by-pen]
-                                              [--by-writer] [--json]
+                                              [--by-writer] [--writers test|calibration] [--json]
 
 --calibrate first fits a temperature on the calibration writers (for weights saved without one;
-nothing is written); --limit N measures N digits (and not-digits), spread over all test writers.
+nothing is written); --limit N measures N digits (and not-digits), spread over all test writers;
+--writers calibration measures the calibration writers instead, to choose a design on.
 """
 import argparse
 import json
@@ -103,6 +104,8 @@ def main():
     p.add_argument("--seed", type=int, default=0, help="seed of the random sizes, places and pen widths")
     p.add_argument("--limit", type=int, default=None, help="only N digits, spread over all test writers")
     p.add_argument("--draws", type=int, default=DRAWS, help="drawings of every test digit (own size, place, pen)")
+    p.add_argument("--writers", default="test", choices=("test", "calibration"),
+                   help="whose digits: the test writers (the figures) or the calibration writers (for choosing a design)")
     p.add_argument("--calibrate", action="store_true", help="fit a temperature first (nothing is written)")
     p.add_argument("--data-dir", default=str(MNIST_DIR), help="MNIST root, for the redrawn-MNIST row")
     p.add_argument("--processes", type=int, default=2)
@@ -117,7 +120,8 @@ def main():
     if args.calibrate:
         threshold = calibrate(model, seed=args.seed, limit=args.limit, processes=args.processes)["unsure_below"]
     report = pen_digit_report(model, threshold, seed=args.seed, limit=args.limit, processes=args.processes,
-                              mnist_test=load_mnist_test(args.data_dir), draws=args.draws)
+                              mnist_test=load_mnist_test(args.data_dir), draws=args.draws,
+                              writers=args.writers)
     if args.by_pen:
         report["by_pen"] = accuracy_by_pen(model, args.seed, args.limit, args.processes)
     if args.by_writer:

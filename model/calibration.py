@@ -101,13 +101,13 @@ def _scores(probs: np.ndarray, labels: np.ndarray, unsure_below: float, draws: i
 
 
 def pen_digit_report(model, unsure_below: float, seed: int = 0, limit=None, processes: int = 1,
-                     mnist_test=None, draws: int = DRAWS) -> dict:
-    """The test writers' digits of each set, each drawn `draws` times on the page's canvas:
+                     mnist_test=None, draws: int = DRAWS, writers: str = "test") -> dict:
+    """The test writers' (or, for choosing a design, the calibration writers') digits of each set, each drawn `draws` times on the page's canvas:
     accuracy (over all drawings, and of each draw; per digit; confusion matrix), ECE with the
     model's temperature and with T = 1, and how often the page would say "not sure" to them and
     to letters and scribbles; with `mnist_test` (uint8 images, labels), also the accuracy on
     MNIST test digits redrawn as pen strokes."""
-    digits = spread(load_pen_digits("test"), limit)
+    digits = spread(load_pen_digits(writers), limit)
     images, labels = replay(digits, seed, copies=draws, processes=processes)
     logits = raw_logits(model, images)
     temperature = float(model.temperature)

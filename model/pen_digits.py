@@ -213,12 +213,16 @@ def _crossing_x(stroke: np.ndarray, y: float):
 
 
 def flagged_one(strokes, box, rng):
-    """A flag from lower left into the top of the stem, and sometimes a base."""
+    """A flag from lower left into the top of the stem, short or long (20-80% of the height),
+    straight or curved, and sometimes a base."""
     (left, top), (right, bottom), height = box
     stem = max(strokes, key=len)
     tip = stem[np.argmin(stem[:, 1])]
-    length, angle = rng.uniform(0.2, 0.5) * height, np.radians(rng.uniform(15, 60))  # below the horizontal
-    strokes = strokes + [_line(tip + length * np.array([-np.cos(angle), np.sin(angle)]), tip)]
+    length, angle = rng.uniform(0.2, 0.8) * height, np.radians(rng.uniform(15, 60))  # below the horizontal
+    start = tip + length * np.array([-np.cos(angle), np.sin(angle)], np.float32)
+    across = np.float32([np.sin(angle), np.cos(angle)])  # perpendicular to the flag, up and to the right
+    bow = rng.uniform(-0.2, 0.2) * length * across if rng.random() < 0.5 else np.zeros(2, np.float32)
+    strokes = strokes + [_arc(start, tip, bow).astype(np.float32)]
     if rng.random() < 0.4:
         foot, half = stem[np.argmax(stem[:, 1])], rng.uniform(0.15, 0.3) * height
         strokes.append(_line(foot - (half, 0), foot + (half, 0)))
@@ -240,11 +244,19 @@ def crossed_seven(strokes, box, rng):
                            np.float32([0, bow]))]
 
 
-def slashed_zero(strokes, box, rng):
-    """A slash through the 0, lower left to upper right, a little beyond it."""
+def crossed_zero(strokes, box, rng):
+    """A 0 crossed by a straight stroke at any angle: vertical (like phi), either diagonal (a
+    slash) or horizontal (like theta), through about its middle, from short (half the loop's width
+    that way) to reaching well past the loop at both ends (1.5 times it)."""
     (left, top), (right, bottom), height = box
-    over = rng.uniform(0, 0.1) * height
-    return strokes + [_line((left + 0.1 * (right - left), bottom + over), (right - 0.1 * (right - left), top - over))]
+    points = np.concatenate(strokes)
+    angle = rng.uniform(0, np.pi)  # 0: horizontal, pi / 2: vertical
+    along = np.float32([np.cos(angle), -np.sin(angle)])
+    centre = (np.float32([left, top]) + np.float32([right, bottom])) / 2 + rng.uniform(-0.08, 0.08, 2) * height
+    length = rng.uniform(0.5, 1.5) * float(np.ptp(points @ along))
+    bow = rng.uniform(-0.05, 0.05) * length * np.float32([along[1], -along[0]])
+    ends = (centre - along * length / 2, centre + along * length / 2)
+    return strokes + [_arc(*(ends if rng.random() < 0.5 else ends[::-1]), bow).astype(np.float32)]
 
 
 def closed_four(strokes, box, rng):
@@ -267,7 +279,7 @@ def curved_nine(strokes, box, rng):
     return [s - leftwards(s) for s in strokes]
 
 
-CONVENTIONS = {0: slashed_zero, 1: flagged_one, 4: closed_four, 7: crossed_seven, 9: curved_nine}
+CONVENTIONS = {0: crossed_zero, 1: flagged_one, 4: closed_four, 7: crossed_seven, 9: curved_nine}
 
 
 def with_hooks(strokes, rng: np.random.Generator) -> list[np.ndarray]:

@@ -12,13 +12,13 @@ from model.pen_digits import (
     PEN_DIGITS_DIR,
     closed_four,
     crossed_seven,
+    crossed_zero,
     curved_nine,
     draw_on_canvas,
     flagged_one,
     read_pendigits,
     read_uji,
     replay,
-    slashed_zero,
     split_of,
     with_conventions,
     with_entry_stroke,
@@ -170,12 +170,31 @@ def test_writing_conventions_change_the_digit_the_way_the_convention_says():
     assert bar[0, 0] < stem_x < bar[-1, 0] and 30 < bar[:, 1].mean() < 75  # across the stem, about mid-height
     two_strokes = [SEVEN[0][:2], SEVEN[0][1:]]  # a 7 drawn in two strokes may have its bar already
     assert crossed_seven(two_strokes, box_of(two_strokes), rng) == two_strokes
-    slash = slashed_zero(ZERO, box_of(ZERO), rng)[1]
-    assert slash[0, 0] < slash[-1, 0] and slash[0, 1] >= 100 and slash[-1, 1] <= 0  # lower left to upper right
     lid = closed_four(FOUR, box_of(FOUR), rng)[2]
     assert {tuple(lid[0]), tuple(lid[-1])} == {(45, 10), (30, 0)}  # the arm's top joined to the stem's
     curved = curved_nine(NINE, box_of(NINE), rng)[0]
     assert np.array_equal(curved[:5], NINE[0][:5]) and curved[-1, 0] < 60  # the loop stays, the tail bends left
+
+
+def test_a_zero_is_crossed_at_every_angle_short_or_past_the_loop_and_a_flag_may_be_long_or_curved():
+    angles, lengths, flags, bends = [], [], [], []
+    for seed in range(300):
+        rng = np.random.default_rng(seed)
+        cross = crossed_zero(ZERO, box_of(ZERO), rng)[1]
+        assert np.abs((cross[0] + cross[-1]) / 2 - (30, 50)).max() <= 8 + 1e-3  # through about the middle
+        direction = cross[-1] - cross[0]
+        angles.append(np.degrees(np.arctan2(abs(direction[1]), abs(direction[0]))))  # 0: level, 90: upright
+        along = direction / np.hypot(*direction)
+        lengths.append(np.hypot(*direction) / np.ptp(ZERO[0] @ along))  # against the loop's width that way
+        flag = flagged_one(ONE, box_of(ONE), rng)[1]
+        assert np.allclose(flag[-1], (50, 0)) and flag[0, 0] < 50 and flag[0, 1] > 0  # into the top, from lower left
+        flags.append(np.hypot(*(flag[-1] - flag[0])))
+        chord = (flag[-1] - flag[0]) / flags[-1]
+        bends.append(np.abs((flag - flag[0]) @ np.array([-chord[1], chord[0]])).max() / flags[-1])
+    assert min(angles) < 10 and max(angles) > 80 and 30 < np.median(angles) < 60  # theta, slash and phi alike
+    assert 0.5 - 1e-3 <= min(lengths) < 0.6 and 1.4 < max(lengths) <= 1.5 + 1e-3  # short to well past the loop
+    assert min(flags) < 30 and max(flags) > 70  # 20-80% of the 100 high stem
+    assert np.mean(np.array(bends) < 1e-3) > 0.3 and max(bends) > 0.15  # straight or bent like a bow
 
 
 def test_an_entry_stroke_rises_from_lower_left_into_the_first_stroke():
