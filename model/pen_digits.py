@@ -181,7 +181,7 @@ def wobble(strokes, rng: np.random.Generator, amount: float = 1.0) -> list[np.nd
 
 # Writing conventions some writers use and others never do (handwriting research lists them: the
 # continental 1 with a long flag, a 1 on a base, a crossed 7, a slashed 0, a closed 4, a 9 whose tail
-# curves left), the lead-in hooks and tails of a quick hand, and the long entry stroke of a cursive
+# curves left or whose loop is small), the lead-in hooks and tails of a quick hand, and the long entry stroke of a cursive
 # one: added to a share of the training writers' digits, so a convention the training writers happen
 # not to use is still one the model saw.
 # Each convention takes the strokes (x right, y down), their box and a random generator, and
@@ -213,12 +213,12 @@ def _crossing_x(stroke: np.ndarray, y: float):
 
 
 def flagged_one(strokes, box, rng):
-    """A flag from lower left into the top of the stem, short or long (20-80% of the height),
+    """A flag from lower left into the top of the stem, short or long (20-90% of the height),
     straight or curved, and sometimes a base."""
     (left, top), (right, bottom), height = box
     stem = max(strokes, key=len)
     tip = stem[np.argmin(stem[:, 1])]
-    length, angle = rng.uniform(0.2, 0.8) * height, np.radians(rng.uniform(15, 60))  # below the horizontal
+    length, angle = rng.uniform(0.2, 0.9) * height, np.radians(rng.uniform(15, 60))  # below the horizontal
     start = tip + length * np.array([-np.cos(angle), np.sin(angle)], np.float32)
     across = np.float32([np.sin(angle), np.cos(angle)])  # perpendicular to the flag, up and to the right
     bow = rng.uniform(-0.2, 0.2) * length * across if rng.random() < 0.5 else np.zeros(2, np.float32)
@@ -279,7 +279,24 @@ def curved_nine(strokes, box, rng):
     return [s - leftwards(s) for s in strokes]
 
 
-CONVENTIONS = {0: crossed_zero, 1: flagged_one, 4: closed_four, 7: crossed_seven, 9: curved_nine}
+def small_loop_nine(strokes, box, rng):
+    """A 9 written quickly: its loop drawn small (45-75% of its size) on a long tail, shrunk
+    towards where the loop's right side meets the tail, the tail as it was."""
+    (left, top), (right, bottom), height = box
+    split = top + rng.uniform(0.4, 0.55) * height  # about where the loop ends and the tail begins
+    points = np.concatenate(strokes)
+    anchor = np.float32([points[points[:, 1] <= split, 0].max(), split])
+    factor = rng.uniform(0.45, 0.75)
+
+    def shrunk(stroke):  # all of it above the split, none at it, blended over a tenth of the height
+        weight = np.clip((split - stroke[:, 1]) / (0.1 * height), 0, 1)[:, None]
+        return (stroke + weight * (factor - 1) * (stroke - anchor)).astype(np.float32)
+
+    return [shrunk(s) for s in strokes]
+
+
+CONVENTIONS = {0: (crossed_zero,), 1: (flagged_one,), 4: (closed_four,), 7: (crossed_seven,),
+               9: (curved_nine, small_loop_nine)}  # a digit with two: either, at random
 
 
 def with_hooks(strokes, rng: np.random.Generator) -> list[np.ndarray]:
@@ -320,7 +337,8 @@ def with_conventions(strokes, label: int, rng: np.random.Generator) -> list[np.n
     low, high = points.min(0), points.max(0)
     box = (low, high, max(high[1] - low[1], 1e-6))
     if label in CONVENTIONS and rng.random() < CONVENTION_SHARE:
-        strokes = CONVENTIONS[label](strokes, box, rng)
+        ways = CONVENTIONS[label]
+        strokes = ways[rng.integers(len(ways))](strokes, box, rng)
     if rng.random() < ENTRY_SHARE:
         strokes = with_entry_stroke(strokes, box, rng)
     return with_hooks(strokes, rng)

@@ -19,6 +19,7 @@ from model.pen_digits import (
     read_pendigits,
     read_uji,
     replay,
+    small_loop_nine,
     split_of,
     with_conventions,
     with_entry_stroke,
@@ -174,6 +175,10 @@ def test_writing_conventions_change_the_digit_the_way_the_convention_says():
     assert {tuple(lid[0]), tuple(lid[-1])} == {(45, 10), (30, 0)}  # the arm's top joined to the stem's
     curved = curved_nine(NINE, box_of(NINE), rng)[0]
     assert np.array_equal(curved[:5], NINE[0][:5]) and curved[-1, 0] < 60  # the loop stays, the tail bends left
+    small = small_loop_nine(NINE, box_of(NINE), rng)[0]
+    top_width = np.ptp(small[2:4, 0])  # the loop's top edge, 40 wide as written
+    assert 0.45 * 40 - 1e-3 <= top_width <= 0.75 * 40 + 1e-3 and small[2, 0] > 20  # smaller, towards the stem
+    assert np.array_equal(small[-1], NINE[0][-1]) and small[:, 1].min() > 0  # the tail's foot stays, the top comes down
 
 
 def test_a_zero_is_crossed_at_every_angle_short_or_past_the_loop_and_a_flag_may_be_long_or_curved():
