@@ -102,8 +102,8 @@ def _scores(probs: np.ndarray, labels: np.ndarray, unsure_below: float, draws: i
 
 def pen_digit_report(model, unsure_below: float, seed: int = 0, limit=None, processes: int = 1,
                      mnist_test=None, draws: int = DRAWS, writers: str = "test") -> dict:
-    """The test writers' (or, for choosing a design, the calibration writers') digits of each set, each drawn `draws` times on the page's canvas:
-    accuracy (over all drawings, and of each draw; per digit; confusion matrix), ECE with the
+    """The test writers' (or, for choosing a design, the calibration writers') digits of each set,
+    each drawn `draws` times on the page's canvas: accuracy (over all drawings, and of each draw; per digit; confusion matrix), ECE with the
     model's temperature and with T = 1, and how often the page would say "not sure" to them and
     to letters and scribbles; with `mnist_test` (uint8 images, labels), also the accuracy on
     MNIST test digits redrawn as pen strokes."""

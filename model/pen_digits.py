@@ -180,10 +180,10 @@ def wobble(strokes, rng: np.random.Generator, amount: float = 1.0) -> list[np.nd
 
 
 # Writing conventions some writers use and others never do (handwriting research lists them: the
-# continental 1 with a long flag, a 1 on a base, a crossed 7, a slashed 0, a closed 4, a 9 whose tail
-# curves left or whose loop is small), the lead-in hooks and tails of a quick hand, and the long entry stroke of a cursive
-# one: added to a share of the training writers' digits, so a convention the training writers happen
-# not to use is still one the model saw.
+# continental 1 with a long flag, a 1 on a base, a crossed 7, a 0 crossed at any angle, a closed 4,
+# a 9 whose tail curves left or whose loop is small), the lead-in hooks and tails of a quick hand,
+# and the long entry stroke of a cursive one: added to a share of the training writers' digits, so
+# a convention the training writers happen not to use is still one the model saw.
 # Each convention takes the strokes (x right, y down), their box and a random generator, and
 # returns the strokes written that way (or as they were, where it does not apply).
 CONVENTION_SHARE = 0.35  # of the training copies of a digit that has a convention
