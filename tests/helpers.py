@@ -245,6 +245,15 @@ def wait_for_attributions(page):
                            timeout=10_000)
 
 
+def in_cell(plot, row, column=0, columns=1):
+    """The middle of a cell of a view's plot (28 rows by `columns`), relative to the plot, for
+    Playwright's `plot.click(position=...)` or `plot.hover(...)`: these place the mouse where
+    the plot is at that moment, once it has stopped moving, so a page coordinate taken earlier
+    cannot land a row off when something above the plot moved since."""
+    box = plot.bounding_box()
+    return {"x": box["width"] * (column + 0.5) / columns, "y": box["height"] * (row + 0.5) / 28}
+
+
 def draw_on_canvas(page, selector="#canvas canvas", digit="7", steps=6):
     """Draw `digit` with the mouse on the page's canvas; returns when the mouse is released."""
     draw_strokes(page, STROKES[digit], selector, steps)

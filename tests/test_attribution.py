@@ -9,7 +9,7 @@ import pytest
 from model import load_model
 from model.attribution import patch_importance, row_importance
 from model.preprocess import to_mnist
-from tests.helpers import draw_strokes
+from tests.helpers import draw_strokes, in_cell
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
 
@@ -23,8 +23,8 @@ def page(en_page):
 
 def hover_readout(page, title, row, column=0, columns=1):
     titles = page.locator("#views .panel figcaption").all_inner_texts()
-    plot = page.locator("#views .plot").nth(titles.index(title)).bounding_box()
-    page.mouse.move(plot["x"] + plot["width"] * (column + 0.5) / columns, plot["y"] + plot["height"] * (row + 0.5) / 28)
+    plot = page.locator("#views .plot").nth(titles.index(title))
+    plot.hover(position=in_cell(plot, row, column, columns))
     return float(page.inner_text("#views .readout").rsplit("= ", 1)[1])
 
 

@@ -18,6 +18,7 @@ from tests.helpers import (
     STATUS,
     console_problems,
     draw_on_canvas,
+    in_cell,
     running_app,
     wait_for_answer,
     wait_for_attributions,
@@ -55,8 +56,7 @@ def panel(page, title_start):
 
 
 def hover_cell(page, plot, row, column, columns):
-    box = plot.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * (column + 0.5) / columns, box["y"] + box["height"] * (row + 0.5) / 28)
+    plot.hover(position=in_cell(plot, row, column, columns))
     return page.inner_text("#views .readout")
 
 
@@ -116,8 +116,7 @@ def test_clicking_a_unit_shows_its_values_over_the_rows(page):
     a_seven_is_drawn(page)
     plot = panel(page, "layer 2 |h_t|")
     plot.scroll_into_view_if_needed()
-    box = plot.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 36.5 / 128, box["y"] + box["height"] * 14.5 / 28)
+    plot.click(position=in_cell(plot, 14, 36, 128))
     chart = page.locator("#views .unit-chart")
     chart.wait_for(state="visible")
     assert chart.locator(".unit-title").inner_text().startswith("Unit 37 of layer 2:")

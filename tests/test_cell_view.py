@@ -11,7 +11,7 @@ import torch
 
 from model import PRESETS, load_model, trace
 from model.preprocess import to_mnist
-from tests.helpers import ROOT, draw_on_canvas, wait_for_answer, watched_page
+from tests.helpers import ROOT, draw_on_canvas, in_cell, wait_for_answer, watched_page
 from tests.test_browser import panel, pick
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
@@ -84,8 +84,7 @@ def assert_shows(page, values):
 
 def click_cell(page, plot, row, unit, units=128):
     plot.scroll_into_view_if_needed()
-    box = plot.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * (unit + 0.5) / units, box["y"] + box["height"] * (row + 0.5) / 28)
+    plot.click(position=in_cell(plot, row, unit, units))
 
 
 def test_cell_view_shows_unit_1_of_the_top_layer_with_the_traces_numbers(page):

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from model import WhatIf, load_model, trace
-from tests.helpers import STATUS, draw_on_canvas, wait_for_answer, watched_page
+from tests.helpers import STATUS, draw_on_canvas, in_cell, wait_for_answer, watched_page
 from tests.test_browser import panel
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # see pyproject.toml's markers
@@ -38,8 +38,8 @@ def test_link_restores_the_view_and_reads_its_drawing_with_no_request(chromium, 
         page.focus("#views .panels")
         for _ in range(8):
             page.keyboard.press("ArrowUp")  # row 28 -> 20
-        box = panel(page, "layer 2 |h_t|").bounding_box()
-        page.mouse.click(box["x"] + box["width"] * 36.5 / 128, box["y"] + box["height"] * 19.5 / 28)  # unit 37, row 20
+        plot = panel(page, "layer 2 |h_t|")
+        plot.click(position=in_cell(plot, 19, 36, 128))  # unit 37, row 20
         page.get_by_role("tab", name="Gates and memory").click()
         page.wait_for_function("['row=20', 'unit=2.0.37', 'tab=gates', 'draw='].every((part) => location.hash.includes(part))")
         link, status, row = page.url, page.inner_text(STATUS), page.inner_text("#views .row-out")
