@@ -15,7 +15,7 @@ def setting(default, help, **extra):
 
 @dataclass(frozen=True)
 class Recipe:
-    epochs: int = setting(40, "passes over the training set")
+    epochs: int = setting(50, "passes over the training set")
     batch_size: int = setting(256, "global batch: split evenly across torchrun processes")
     optimizer: str = setting("adamw", "the optimiser", choices=("adamw", "adam"))
     lr: float = setting(3e-3, "learning rate (the peak of the one-cycle schedule)")
@@ -27,7 +27,7 @@ class Recipe:
     augment: bool = setting(True, "batched augmentation: affine, stroke width, elastic wobble")
     clean_fraction: float = setting(0.25, "share of each batch left un-augmented")
     pen_fraction: float = setting(0.5, "share of training images shown as the app shows drawings (through to_mnist)")
-    pen_copies: int = setting(4, "real pen digits of the training writers (model/pen_digits.py), each drawn this many "
+    pen_copies: int = setting(6, "real pen digits of the training writers (model/pen_digits.py), each drawn this many "
                                  "times on the page's canvas (random size, place, pen width, hand, sometimes another "
                                  "writer's convention: pen_digits.with_conventions) and added to "
                                  "the training set (0: MNIST only)")
