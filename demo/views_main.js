@@ -120,7 +120,9 @@ function play(then = null) {
   afterPlay = then;
   setCursor(1);
   $(".play").textContent = say("views.pause");
-  playing = setInterval(() => { if (state.cursor >= ROWS) play(); else setCursor(state.cursor + 1); }, 150);
+  // Stops in the step that shows the last row: a tick later, a row picked meanwhile (a click on a
+  // cell) would be stepped on from and Play would run on.
+  playing = setInterval(() => { setCursor(state.cursor + 1); if (state.cursor >= ROWS) play(); }, 150);
 }
 
 // The view as one picture: each panel's heatmap under its title, side by side, row numbers at the

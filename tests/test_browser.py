@@ -110,6 +110,12 @@ def test_row_cursor_moves_with_arrow_keys_and_play(page):
     page.click("#views .play")
     page.wait_for_function("Number(document.querySelector('#views .row').value) < 5", timeout=2000)
     page.wait_for_function("document.querySelector('#views .row-out').innerText.startsWith('row 28')", timeout=10_000)
+    # Play has stopped at row 28: a row picked at once stays picked (it once stepped on from it).
+    assert page.inner_text("#views .play") == "Play"
+    page.fill("#views .row", "10")
+    page.wait_for_timeout(400)  # more than two of Play's 150 ms steps
+    assert page.inner_text("#views .row-out").startswith("row 10")
+    page.fill("#views .row", "28")
 
 
 def test_clicking_a_unit_shows_its_values_over_the_rows(page):

@@ -5,6 +5,7 @@ a heatmap cell picks its unit and row; the row cursor steps the diagram (cheaply
 RNN and a bidirectional LSTM get their own diagrams and directions; no console errors."""
 import math
 import re
+from contextlib import contextmanager
 
 import pytest
 import torch
@@ -21,14 +22,29 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 SHOWN = 0.0051  # two decimals, and the last bit of float32 between the page's engine and torch
 
 
-@pytest.fixture(scope="module")
-def page(chromium, app):
+@contextmanager
+def a_drawn_seven_at_work(chromium, app):
+    """A page with a 7 drawn and the tab "The cell at work" open, nothing picked yet."""
     with watched_page(chromium, app.url, viewport={"width": 1400, "height": 1100}) as page:
         draw_on_canvas(page, digit="7")
         wait_for_answer(page, "It reads a 7")
         page.get_by_role("tab", name="The cell at work").click()
         page.wait_for_selector(FIGURE)
         ARTIFACTS.mkdir(exist_ok=True)
+        yield page
+
+
+@pytest.fixture(scope="module")
+def page(chromium, app):
+    with a_drawn_seven_at_work(chromium, app) as page:
+        yield page
+
+
+@pytest.fixture
+def new_page(chromium, app):
+    """Its own page, for a test of what the view shows before anything is picked: pytest-xdist
+    may run this module's other tests, which pick units and models, first on the shared one."""
+    with a_drawn_seven_at_work(chromium, app) as page:
         yield page
 
 
@@ -87,7 +103,8 @@ def click_cell(page, plot, row, unit, units=128):
     plot.click(position=in_cell(plot, row, unit, units))
 
 
-def test_cell_view_shows_unit_1_of_the_top_layer_with_the_traces_numbers(page):
+def test_cell_view_shows_unit_1_of_the_top_layer_with_the_traces_numbers(new_page):
+    page = new_page
     title = page.inner_text(f"{FIGURE} .cell-title")
     assert title.startswith("LSTM: unit 1 of layer 2, row 28."), title
     values = expected(traced(page), 1, 0, 27, 0)
