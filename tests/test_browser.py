@@ -234,11 +234,15 @@ def test_a_phone_draws_with_one_finger_and_a_pinch_draws_nothing(browser, app):
     assert set(tops) == {page.evaluate("Math.round(document.querySelector('#views .rownums div').getBoundingClientRect().top)")}
     # Two fingers (a pinch) leave the drawing as it was.
     before = page.evaluate("document.querySelector('#canvas canvas').toDataURL()")
+    drawn_at = page.evaluate("window.__viewsDrawnAt")
     touch(cdp, "touchStart", [at(0.2, 0.6)])
     touch(cdp, "touchStart", [at(0.2, 0.6), at(0.8, 0.6)])
     touch(cdp, "touchMove", [at(0.1, 0.7), at(0.9, 0.7)])
     touch(cdp, "touchEnd", [])
-    page.wait_for_function("performance.now() - window.__viewsDrawnAt > 400", timeout=15_000)
+    # The worker reads the undone drawing after the fingers lift: wait for its views, then for quiet
+    # (an old timestamp alone let CI tap a panel that was then drawn anew).
+    page.wait_for_function("t => window.__viewsDrawnAt > t && performance.now() - window.__viewsDrawnAt > 400",
+                           arg=drawn_at, timeout=15_000)
     assert page.evaluate("document.querySelector('#canvas canvas').toDataURL()") == before
     # Tap a cell: its value is read out.
     plot = page.locator("#views .plot").nth(1)
