@@ -15,11 +15,6 @@ from .weights import DEFAULT_WEIGHTS
 
 WEIGHTS_DIR = DEFAULT_WEIGHTS.parent
 RECIPES = ("published", "default")
-# Issue #23 gave the default recipe six pen copies of every training digit and 50 epochs (from
-# four and 40). The small presets' default-recipe weights were trained before that, and
-# retraining the four takes about an hour here: until they are, `--recipe default` trains them
-# as they were trained, so their weights stay reproducible and their cards true.
-BEFORE_ISSUE_23 = {"pen_copies": 4, "epochs": 40}
 
 
 @dataclass(frozen=True)
@@ -30,11 +25,8 @@ class Preset:
     published_accuracy: str | None  # as the tutorial reports it; None when none was published
 
     def recipe(self, which: str = "published") -> Recipe:
-        """The published recipe, or this project's default one ("default"; for the presets other
-        than the default model's network, as it was before issue #23: see BEFORE_ISSUE_23)."""
-        if which == "published":
-            return self.published
-        return Recipe() if self.is_default_model(which) else replace(Recipe(), **BEFORE_ISSUE_23)
+        """The published recipe, or this project's default one ("default")."""
+        return self.published if which == "published" else Recipe()
 
     def weights_path(self, recipe: str = "published") -> Path:
         return WEIGHTS_DIR / (f"{self.name}.pt" if recipe == "published" else f"{self.name}.{recipe}-recipe.pt")

@@ -3,7 +3,6 @@ weights of every preset are what their cards say, traced honestly by the app's t
 import json
 import subprocess
 import sys
-from dataclasses import replace
 
 import pytest
 import torch
@@ -32,9 +31,7 @@ def test_preset_sets_its_network_and_published_recipe(name):
 
 def test_default_recipe_keeps_the_network_and_takes_the_project_recipe():
     config, recipe, args = network_and_recipe(["--preset", "bilstm64", "--recipe", "default"])
-    # The project's recipe as the small presets' weights were trained with it (model/presets.py:
-    # BEFORE_ISSUE_23 says why); the default model's network takes today's.
-    assert recipe == replace(Recipe(), pen_copies=4, epochs=40) and recipe != Recipe()
+    assert recipe == Recipe() and recipe != PRESETS["bilstm64"].published
     assert config == ModelConfig("lstm", 64, 1, bidirectional=True)
     assert args.out == str(ROOT / "weights" / "bilstm64.default-recipe.pt")
     assert network_and_recipe(["--preset", "lstm128x2", "--recipe", "default"])[1] == Recipe() == network_and_recipe([])[1]
