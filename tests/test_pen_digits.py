@@ -19,7 +19,6 @@ from model.pen_digits import (
     read_pendigits,
     read_uji,
     replay,
-    small_loop_nine,
     split_of,
     with_conventions,
     with_entry_stroke,
@@ -175,10 +174,6 @@ def test_writing_conventions_change_the_digit_the_way_the_convention_says():
     assert {tuple(lid[0]), tuple(lid[-1])} == {(45, 10), (30, 0)}  # the arm's top joined to the stem's
     curved = curved_nine(NINE, box_of(NINE), rng)[0]
     assert np.array_equal(curved[:5], NINE[0][:5]) and curved[-1, 0] < 60  # the loop stays, the tail bends left
-    small = small_loop_nine(NINE, box_of(NINE), rng)[0]
-    top_width = np.ptp(small[2:4, 0])  # the loop's top edge, 40 wide as written
-    assert 0.45 * 40 - 1e-3 <= top_width <= 0.75 * 40 + 1e-3 and small[2, 0] > 20  # smaller, towards the stem
-    assert np.array_equal(small[-1], NINE[0][-1]) and small[:, 1].min() > 0  # the tail's foot stays, the top comes down
 
 
 def test_a_zero_is_crossed_at_every_angle_short_or_past_the_loop_and_a_flag_may_be_long_or_curved():
@@ -197,7 +192,7 @@ def test_a_zero_is_crossed_at_every_angle_short_or_past_the_loop_and_a_flag_may_
         chord = (flag[-1] - flag[0]) / flags[-1]
         bends.append(np.abs((flag - flag[0]) @ np.array([-chord[1], chord[0]])).max() / flags[-1])
     assert min(angles) < 10 and max(angles) > 80 and 30 < np.median(angles) < 60  # theta, slash and phi alike
-    assert 0.5 - 1e-3 <= min(lengths) < 0.6 and 1.4 < max(lengths) <= 1.5 + 1e-3  # short to well past the loop
+    assert 0.5 - 1e-3 <= min(lengths) < 0.6 and 1.9 < max(lengths) <= 2.0 + 1e-3  # short to far past the loop
     assert min(flags) < 30 and max(flags) > 70  # 20-80% of the 100 high stem
     assert np.mean(np.array(bends) < 1e-3) > 0.3 and max(bends) > 0.15  # straight or bent like a bow
 
@@ -226,10 +221,12 @@ def test_a_wobble_bends_strokes_smoothly_and_by_at_most_six_percent_of_the_digit
 
 
 def test_training_copies_take_a_convention_sometimes_and_other_digits_only_hooks_and_entries():
-    conventional = hooked = entered = 0
+    conventional = hooked = entered = crossed_or_flagged = 0
     for seed in range(300):
         copy = with_conventions(SEVEN, 7, np.random.default_rng(seed))
         conventional += len(copy) > 1  # the crossbar is a stroke of its own
+        crossed_or_flagged += sum(len(with_conventions(digit, label, np.random.default_rng([seed, label]))) > 1
+                                  for digit, label in ((ZERO, 0), (ONE, 1)))  # a crossing or a flag: a new stroke
         for digit in (2, 3, 5, 6, 8):  # no convention: the same one stroke, perhaps longer by hooks or an entry
             other = with_conventions(SEVEN, digit, np.random.default_rng(seed))
             new_points = len(other[0]) - 3
@@ -237,7 +234,8 @@ def test_training_copies_take_a_convention_sometimes_and_other_digits_only_hooks
             hooked += new_points % 7 > 0
             entered += new_points >= 7
             assert any(np.array_equal(other[0][k:k + 3], SEVEN[0]) for k in (0, 3, 7, 10))  # the digit unchanged
-    assert 0.25 < conventional / 300 < 0.45  # about CONVENTION_SHARE (0.35)
+    assert 0.25 < conventional / 300 < 0.45  # about CONVENTION_SHARE[7] (0.35)
+    assert 0.42 < crossed_or_flagged / 600 < 0.58  # about CONVENTION_SHARE[0] and [1] (0.5)
     assert 0.12 < hooked / 1500 < 0.26  # about 1 - (1 - HOOK_SHARE)^2 = 0.19
     assert 0.06 < entered / 1500 < 0.14  # about ENTRY_SHARE (0.1)
 
