@@ -204,13 +204,15 @@ def as_the_app_sees_them(images: torch.Tensor, processes: int) -> torch.Tensor:
 def real_pen_digits(recipe: Recipe, processes: int, limit=None) -> tuple[torch.Tensor, torch.Tensor]:
     """The training writers' real pen digits, each drawn `recipe.pen_copies` times (UJI's
     `recipe.uji_repeat` times as often) on the page's canvas with a varied hand and read by
-    to_mnist: (float images (N, 28, 28), labels). With `limit` (smoke runs), only that many
-    digits, spread over all of them."""
+    to_mnist: (float images (N, 28, 28), labels). With `limit` (smoke runs), about that many
+    drawings, of digits spread over all of them."""
     try:
         digits = load_pen_digits("train")
     except FileNotFoundError as exc:
         sys.exit(f"error: {exc}; or pass --pen-copies 0 to train on MNIST alone")
-    digits = [d for d in spread(digits, limit) for _ in range(recipe.uji_repeat if d.dataset == "uji" else 1)]
+    if limit:  # drawing is most of a smoke run's time: about as many drawings as MNIST digits, not six times as many
+        digits = spread(digits, max(1, limit // recipe.pen_copies))
+    digits = [d for d in digits for _ in range(recipe.uji_repeat if d.dataset == "uji" else 1)]
     images, labels = replay(digits, seed=recipe.seed, copies=recipe.pen_copies, jitter=1.0, processes=processes)
     return torch.from_numpy(images), torch.from_numpy(labels)
 
