@@ -11,11 +11,13 @@ The same function (model.calibration.pen_digit_report) writes these figures into
 at the end of train.py; this script only prints.
 
     .venv/bin/python -m benchmarks.pen_digits [--weights PATH] [--seed 0] [--limit N] [--calibrate] [--by-pen]
-                                              [--by-writer] [--writers test|calibration] [--json]
+                                              [--by-writer] [--writers test|calibration] [--compare W ...] [--json]
 
 --calibrate first fits a temperature on the calibration writers (for weights saved without one;
 nothing is written); --limit N measures N digits (and not-digits), spread over all test writers;
---writers calibration measures the calibration writers instead, to choose a design on.
+--writers calibration measures the calibration writers instead, to choose a design on. --compare W ...
+reads the same drawings with other weights too: how many of the misses every model shares (in the
+writers' digits, not in one run's luck) and what their answers averaged would score.
 """
 import argparse
 import json
@@ -23,6 +25,7 @@ import time
 from collections import Counter
 
 import numpy as np
+import torch
 
 from model import load_model
 from model.calibration import DRAWS, SETS, calibrate, pen_digit_report, raw_logits, spread, unsure_below
@@ -51,10 +54,10 @@ def accuracy_by_pen(model, seed: int, limit, processes: int) -> dict:
     return figures
 
 
-def misses_by_writer(model, seed: int, limit, processes: int, draws: int) -> dict:
+def misses_by_writer(model, seed: int, limit, processes: int, draws: int, writers: str = "test") -> dict:
     """{set: [{writer, misses, drawings, mistakes {"true->answer": count}}, ...], most misses first}:
     the report's own drawings (the same seed and draws, drawn again), grouped by writer."""
-    digits = spread(load_pen_digits("test"), limit)
+    digits = spread(load_pen_digits(writers), limit)
     images, labels = replay(digits, seed, copies=draws, processes=processes)  # as pen_digit_report draws them
     answers = raw_logits(model, images).argmax(1).numpy()
     writers = {}
@@ -68,6 +71,26 @@ def misses_by_writer(model, seed: int, limit, processes: int, draws: int) -> dic
     rows = sorted(writers.values(), key=lambda row: -row["misses"])
     return {name: [{**row, "mistakes": dict(row["mistakes"].most_common())} for row in rows if row["set"] == name]
             for name in SETS}
+
+
+def shared_misses(models, seed: int, limit, processes: int, draws: int, writers: str = "test") -> dict:
+    """{set: {misses (each model's), missed_by_all, missed_by_any, by_writer (of those missed by all),
+    averaged_accuracy}}: whether other trained models (another seed, another recipe) miss the same
+    drawings (the report's own, drawn again). Misses every model shares are in the writers' digits,
+    not in one run's luck; averaging the models' answers (an ensemble) cannot mend those."""
+    digits = spread(load_pen_digits(writers), limit)
+    images, labels = replay(digits, seed, copies=draws, processes=processes)
+    probs = np.stack([torch.softmax(raw_logits(m, images), 1).numpy() for m in models])
+    wrong = probs.argmax(2) != labels
+    dataset, writer = np.array([d.dataset for d in digits] * draws), np.array([d.writer for d in digits] * draws)
+    figures = {}
+    for name in SETS:
+        mine, by_all = dataset == name, wrong.all(0) & (dataset == name)
+        figures[name] = {"misses": wrong[:, mine].sum(1).tolist(), "missed_by_all": int(by_all.sum()),
+                         "missed_by_any": int((wrong.any(0) & mine).sum()), "drawings": int(mine.sum()),
+                         "by_writer": dict(Counter(writer[by_all].tolist()).most_common()),
+                         "averaged_accuracy": round(float((probs.mean(0).argmax(1) == labels)[mine].mean()), 4)}
+    return figures
 
 
 def print_report(report: dict) -> None:
@@ -90,6 +113,10 @@ def print_report(report: dict) -> None:
           f"({report['n_letters_and_scribbles']} of each)")
     for pen, accuracy in report.get("by_pen", {}).items():
         print(f"pen {pen:>2} px: " + ", ".join(f"{name} {a:.2%}" for name, a in accuracy.items()))
+    for name, row in report.get("shared_misses", {}).items():
+        print(f"{name}: misses of each model {row['misses']} (of {row['drawings']}), missed by all "
+              f"{row['missed_by_all']}, by any {row['missed_by_any']}; the models averaged: "
+              f"{row['averaged_accuracy']:.2%}; missed by all, by writer: {row['by_writer']}")
     for name, rows in report.get("by_writer", {}).items():
         print(f"{name} misses by writer (writers with none left out):")
         for row in rows:
@@ -112,7 +139,9 @@ def main():
     p.add_argument("--json", action="store_true", help="print the figures as one JSON line instead")
     p.add_argument("--by-pen", action="store_true",
                    help="also the accuracy with each of a few fixed pen widths (the page's slider: 6-40 px, 18 at first)")
-    p.add_argument("--by-writer", action="store_true", help="also the misses of each test writer (same drawings)")
+    p.add_argument("--by-writer", action="store_true", help="also the misses of each writer (same drawings)")
+    p.add_argument("--compare", nargs="+", metavar="WEIGHTS", default=(),
+                   help="also the drawings these other weights miss too, and their answers averaged with --weights'")
     args = p.parse_args()
     model = load_model(args.weights)
     started = time.time()
@@ -125,7 +154,10 @@ def main():
     if args.by_pen:
         report["by_pen"] = accuracy_by_pen(model, args.seed, args.limit, args.processes)
     if args.by_writer:
-        report["by_writer"] = misses_by_writer(model, args.seed, args.limit, args.processes, args.draws)
+        report["by_writer"] = misses_by_writer(model, args.seed, args.limit, args.processes, args.draws, args.writers)
+    if args.compare:
+        models = [model, *(load_model(path) for path in args.compare)]
+        report["shared_misses"] = shared_misses(models, args.seed, args.limit, args.processes, args.draws, args.writers)
     report.update(weights=args.weights or "weights/default.pt", seconds=round(time.time() - started, 1))
     if args.json:
         print(json.dumps(report))

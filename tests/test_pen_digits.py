@@ -242,8 +242,8 @@ def test_training_copies_take_a_convention_sometimes_and_other_digits_only_hooks
 
 def test_benchmark_on_a_small_slice(pen_digits):
     """The benchmark's figures on 60 test digits of the committed default model."""
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.pen_digits", "--limit", "60", "--by-writer", "--json"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.pen_digits", "--limit", "60", "--by-writer", "--json",
+                           "--compare", "weights/lstm64.pt"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["uji"]["n"] + report["pendigits"]["n"] == 60
@@ -259,6 +259,12 @@ def test_benchmark_on_a_small_slice(pen_digits):
         assert sum(w["misses"] for w in writers) == confusion.sum() - np.trace(confusion)
         assert all(sum(w["mistakes"].values()) == w["misses"] for w in writers)
         assert [w["misses"] for w in writers] == sorted((w["misses"] for w in writers), reverse=True)
+        shared = report["shared_misses"][name]  # the same drawings again, read by both models
+        mine, other = shared["misses"]
+        assert shared["drawings"] == confusion.sum() and mine == confusion.sum() - np.trace(confusion)
+        assert shared["missed_by_all"] <= min(mine, other) and shared["missed_by_any"] >= max(mine, other)
+        assert sum(shared["by_writer"].values()) == shared["missed_by_all"]
+        assert 0 <= shared["averaged_accuracy"] <= 1
     correct = sum(report[name]["accuracy"] * report[name]["n"] for name in ("uji", "pendigits"))
     assert correct / 60 > 0.85
     assert report["mnist_redrawn"]["n"] == 60 and report["mnist_redrawn"]["accuracy"] > 0.85
