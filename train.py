@@ -103,7 +103,8 @@ def parse_args(argv=None):
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint beside --out")
     p.add_argument("--eval-only", action="store_true", help="print the test accuracy of --weights as JSON and exit")
     p.add_argument("--weights", default=None, help="weights to evaluate with --eval-only (default: --out)")
-    p.add_argument("--train-limit", type=int, default=None, help="use only the first N training images (smoke tests)")
+    p.add_argument("--train-limit", type=int, default=None,
+                   help="smoke tests: the first N MNIST training images, about N pen drawings and at most N scrawls")
     p.add_argument("--test-limit", type=int, default=None, help="evaluate on only the first N test images")
     add_flags(p.add_argument_group("network (model.ModelConfig)"), ModelConfig,
               preset.config if preset else ModelConfig())
@@ -205,7 +206,7 @@ def real_pen_digits(recipe: Recipe, processes: int, limit=None) -> tuple[torch.T
     """The training writers' real pen digits, each drawn `recipe.pen_copies` times (UJI's
     `recipe.uji_repeat` times as often) on the page's canvas with a varied hand and read by
     to_mnist: (float images (N, 28, 28), labels). With `limit` (smoke runs), about that many
-    drawings, of digits spread over all of them."""
+    drawings (more where UJI's digits repeat), of digits spread over all of them."""
     try:
         digits = load_pen_digits("train")
     except FileNotFoundError as exc:

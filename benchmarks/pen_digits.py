@@ -60,36 +60,37 @@ def misses_by_writer(model, seed: int, limit, processes: int, draws: int, writer
     digits = spread(load_pen_digits(writers), limit)
     images, labels = replay(digits, seed, copies=draws, processes=processes)  # as pen_digit_report draws them
     answers = raw_logits(model, images).argmax(1).numpy()
-    writers = {}
+    rows = {}
     for digit, label, answer in zip(digits * draws, labels.tolist(), answers.tolist()):  # replay's order
-        row = writers.setdefault(digit.writer, {"set": digit.dataset, "writer": digit.writer, "misses": 0,
+        row = rows.setdefault(digit.writer, {"set": digit.dataset, "writer": digit.writer, "misses": 0,
                                                 "drawings": 0, "mistakes": Counter()})
         row["drawings"] += 1
         if answer != label:
             row["misses"] += 1
             row["mistakes"][f"{label}->{answer}"] += 1
-    rows = sorted(writers.values(), key=lambda row: -row["misses"])
+    rows = sorted(rows.values(), key=lambda row: -row["misses"])
     return {name: [{**row, "mistakes": dict(row["mistakes"].most_common())} for row in rows if row["set"] == name]
             for name in SETS}
 
 
 def shared_misses(models, seed: int, limit, processes: int, draws: int, writers: str = "test") -> dict:
     """{set: {misses (each model's), missed_by_all, missed_by_any, by_writer (of those missed by all),
-    averaged_accuracy}}: whether other trained models (another seed, another recipe) miss the same
-    drawings (the report's own, drawn again). Misses every model shares are in the writers' digits,
+    averaged_accuracy (their probabilities at temperature 1, averaged)}}: whether other trained models
+    (another seed, another recipe) miss the same drawings (the report's own, drawn again). Misses every model shares are in the writers' digits,
     not in one run's luck; averaging the models' answers (an ensemble) cannot mend those."""
     digits = spread(load_pen_digits(writers), limit)
     images, labels = replay(digits, seed, copies=draws, processes=processes)
     probs = np.stack([torch.softmax(raw_logits(m, images), 1).numpy() for m in models])
     wrong = probs.argmax(2) != labels
-    dataset, writer = np.array([d.dataset for d in digits] * draws), np.array([d.writer for d in digits] * draws)
+    dataset, writer = np.tile([d.dataset for d in digits], draws), np.tile([d.writer for d in digits], draws)
     figures = {}
     for name in SETS:
-        mine, by_all = dataset == name, wrong.all(0) & (dataset == name)
-        figures[name] = {"misses": wrong[:, mine].sum(1).tolist(), "missed_by_all": int(by_all.sum()),
-                         "missed_by_any": int((wrong.any(0) & mine).sum()), "drawings": int(mine.sum()),
+        in_set = dataset == name
+        by_all = wrong.all(0) & in_set
+        figures[name] = {"misses": wrong[:, in_set].sum(1).tolist(), "missed_by_all": int(by_all.sum()),
+                         "missed_by_any": int((wrong.any(0) & in_set).sum()), "drawings": int(in_set.sum()),
                          "by_writer": dict(Counter(writer[by_all].tolist()).most_common()),
-                         "averaged_accuracy": round(float((probs.mean(0).argmax(1) == labels)[mine].mean()), 4)}
+                         "averaged_accuracy": round(float((probs.mean(0).argmax(1) == labels)[in_set].mean()), 4)}
     return figures
 
 
@@ -141,7 +142,8 @@ def main():
                    help="also the accuracy with each of a few fixed pen widths (the page's slider: 6-40 px, 18 at first)")
     p.add_argument("--by-writer", action="store_true", help="also the misses of each writer (same drawings)")
     p.add_argument("--compare", nargs="+", metavar="WEIGHTS", default=(),
-                   help="also the drawings these other weights miss too, and their answers averaged with --weights'")
+                   help="also the drawings these other weights miss too, and the answers of all of them "
+                        "averaged (probabilities at temperature 1)")
     args = p.parse_args()
     model = load_model(args.weights)
     started = time.time()

@@ -260,11 +260,14 @@ def test_benchmark_on_a_small_slice(pen_digits):
         assert all(sum(w["mistakes"].values()) == w["misses"] for w in writers)
         assert [w["misses"] for w in writers] == sorted((w["misses"] for w in writers), reverse=True)
         shared = report["shared_misses"][name]  # the same drawings again, read by both models
-        mine, other = shared["misses"]
-        assert shared["drawings"] == confusion.sum() and mine == confusion.sum() - np.trace(confusion)
-        assert shared["missed_by_all"] <= min(mine, other) and shared["missed_by_any"] >= max(mine, other)
+        default_misses, other_misses = shared["misses"]
+        assert shared["drawings"] == confusion.sum() and default_misses == confusion.sum() - np.trace(confusion)
+        assert shared["missed_by_all"] + shared["missed_by_any"] == default_misses + other_misses
         assert sum(shared["by_writer"].values()) == shared["missed_by_all"]
-        assert 0 <= shared["averaged_accuracy"] <= 1
+        own_misses = {w["writer"]: w["misses"] for w in writers}  # shared misses are the writer's own misses too
+        assert all(count <= own_misses[writer] for writer, count in shared["by_writer"].items())
+        # Averaged answers are right wherever both models are: at most the drawings either misses go wrong.
+        assert shared["averaged_accuracy"] >= 1 - shared["missed_by_any"] / shared["drawings"] - 1e-4
     correct = sum(report[name]["accuracy"] * report[name]["n"] for name in ("uji", "pendigits"))
     assert correct / 60 > 0.85
     assert report["mnist_redrawn"]["n"] == 60 and report["mnist_redrawn"]["accuracy"] > 0.85

@@ -83,10 +83,10 @@ def test_killed_runs_keep_old_weights_and_resume_matches_an_uninterrupted_run(tm
     started = time.time()
     run_train(*args, "--out", str(tmp_path / "reference.pt"))
     duration = time.time() - started
-    # Earlier weights at the target path (an untrained network: any loadable weights other than the
-    # reference's will do), then runs killed with SIGKILL at random moments.
+    # Earlier weights at the target path (a smaller network, so no run of these settings could write
+    # them, not even its first weights), then runs killed with SIGKILL at random moments.
     out, checkpoint = tmp_path / "w.pt", tmp_path / "w.ckpt"
-    save_model(RowClassifier(ModelConfig()), out)
+    save_model(RowClassifier(ModelConfig(hidden_size=16)), out)
     before = load_model(out).state_dict()
     rng = random.Random(0)
     for attempt in range(4):
