@@ -211,7 +211,7 @@ def real_pen_digits(recipe: Recipe, processes: int, limit=None) -> tuple[torch.T
         digits = load_pen_digits("train")
     except FileNotFoundError as exc:
         sys.exit(f"error: {exc}; or pass --pen-copies 0 to train on MNIST alone")
-    if limit:  # drawing is most of a smoke run's time: about as many drawings as MNIST digits, not six times as many
+    if limit:  # drawing was a third of a smoke run's time: about as many drawings as MNIST digits, not six times as many
         digits = spread(digits, max(1, limit // recipe.pen_copies))
     digits = [d for d in digits for _ in range(recipe.uji_repeat if d.dataset == "uji" else 1)]
     images, labels = replay(digits, seed=recipe.seed, copies=recipe.pen_copies, jitter=1.0, processes=processes)

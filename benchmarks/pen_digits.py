@@ -54,11 +54,17 @@ def accuracy_by_pen(model, seed: int, limit, processes: int) -> dict:
     return figures
 
 
+def report_drawings(seed: int, limit, processes: int, draws: int, writers: str):
+    """(digits, images, labels): the report's own drawings, drawn again as pen_digit_report draws them
+    (the same writers, seed and draws), in replay's order: every digit once, `draws` times over."""
+    digits = spread(load_pen_digits(writers), limit)
+    return (digits, *replay(digits, seed, copies=draws, processes=processes))
+
+
 def misses_by_writer(model, seed: int, limit, processes: int, draws: int, writers: str = "test") -> dict:
     """{set: [{writer, misses, drawings, mistakes {"true->answer": count}}, ...], most misses first}:
-    the report's own drawings (the same seed and draws, drawn again), grouped by writer."""
-    digits = spread(load_pen_digits(writers), limit)
-    images, labels = replay(digits, seed, copies=draws, processes=processes)  # as pen_digit_report draws them
+    the report's own drawings (report_drawings), grouped by writer."""
+    digits, images, labels = report_drawings(seed, limit, processes, draws, writers)
     answers = raw_logits(model, images).argmax(1).numpy()
     rows = {}
     for digit, label, answer in zip(digits * draws, labels.tolist(), answers.tolist()):  # replay's order
@@ -76,10 +82,10 @@ def misses_by_writer(model, seed: int, limit, processes: int, draws: int, writer
 def shared_misses(models, seed: int, limit, processes: int, draws: int, writers: str = "test") -> dict:
     """{set: {misses (each model's), missed_by_all, missed_by_any, by_writer (of those missed by all),
     averaged_accuracy (their probabilities at temperature 1, averaged)}}: whether other trained models
-    (another seed, another recipe) miss the same drawings (the report's own, drawn again). Misses every model shares are in the writers' digits,
-    not in one run's luck; averaging the models' answers (an ensemble) cannot mend those."""
-    digits = spread(load_pen_digits(writers), limit)
-    images, labels = replay(digits, seed, copies=draws, processes=processes)
+    (another seed, another recipe) miss the same drawings (report_drawings). Misses every model shares
+    are in the writers' digits, not in one run's luck; averaging the models' answers (an ensemble)
+    cannot mend those."""
+    digits, images, labels = report_drawings(seed, limit, processes, draws, writers)
     probs = np.stack([torch.softmax(raw_logits(m, images), 1).numpy() for m in models])
     wrong = probs.argmax(2) != labels
     dataset, writer = np.tile([d.dataset for d in digits], draws), np.tile([d.writer for d in digits], draws)
